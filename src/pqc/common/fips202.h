@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* FIPS 202: Keccak-f[1600] (Algorithm 7, KECCAK-p[1600,24]), SHA3-256/512 and SHAKE128/256
+ * with incremental absorb and squeeze, as ML-KEM (SampleNTT, PRF, J), ML-DSA (ExpandA, H, G)
+ * and SLH-DSA's SHAKE parameter sets need them. Not constant-time concerns: the permutation
+ * has no data-dependent branch or index. */
+#ifndef CH_FIPS202_H
+#define CH_FIPS202_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CH_SHAKE128_RATE 168
+#define CH_SHAKE256_RATE 136
+#define CH_SHA3_256_RATE 136
+#define CH_SHA3_512_RATE 72
+
+/* Sponge state. Caller-owned; wipe with ch_keccak_clear when it held secrets.
+ * Phase: absorbing until *_finalize, squeezing afterwards. */
+struct ch_keccak {
+    uint64_t s[25];
+    unsigned int pos;   /* byte position inside the current block */
+    unsigned int rate;  /* bytes */
+};
+
+/* Keccak-f[1600] on 25 lanes, in place. */
+void ch_keccak_f1600(uint64_t s[25]);
+
+void ch_shake128_init(struct ch_keccak *st);
+void ch_shake128_absorb(struct ch_keccak *st, const uint8_t *in, size_t len);
+void ch_shake128_finalize(struct ch_keccak *st);
+void ch_shake128_squeeze(struct ch_keccak *st, uint8_t *out, size_t len);
+/* Squeeze whole blocks (n * CH_SHAKE128_RATE bytes); only valid right after finalize or after
+ * earlier whole-block squeezes. */
+void ch_shake128_squeezeblocks(struct ch_keccak *st, uint8_t *out, size_t nblocks);
+
+void ch_shake256_init(struct ch_keccak *st);
+void ch_shake256_absorb(struct ch_keccak *st, const uint8_t *in, size_t len);
+void ch_shake256_finalize(struct ch_keccak *st);
+void ch_shake256_squeeze(struct ch_keccak *st, uint8_t *out, size_t len);
+void ch_shake256_squeezeblocks(struct ch_keccak *st, uint8_t *out, size_t nblocks);
+
+/* One-shot forms. */
+void ch_shake128(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);
+void ch_shake256(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);
+void ch_sha3_256(uint8_t out[32], const uint8_t *in, size_t inlen);
+void ch_sha3_512(uint8_t out[64], const uint8_t *in, size_t inlen);
+
+/* Incremental SHA3-256/512 (for hashing scattered inputs without copies). */
+void ch_sha3_256_init(struct ch_keccak *st);
+void ch_sha3_512_init(struct ch_keccak *st);
+void ch_sha3_absorb(struct ch_keccak *st, const uint8_t *in, size_t len);
+/* Pads with the SHA-3 domain bits and writes the digest (32 or 64 bytes by the init used). */
+void ch_sha3_256_final(struct ch_keccak *st, uint8_t out[32]);
+void ch_sha3_512_final(struct ch_keccak *st, uint8_t out[64]);
+
+void ch_keccak_clear(struct ch_keccak *st);
+
+#endif
