@@ -104,9 +104,12 @@ CH_MUST_CHECK CK_RV ch_store_obj_update(struct ch_store *s, uint64_t id, bool is
                                         const uint8_t *secret, size_t secret_len);
 CH_MUST_CHECK CK_RV ch_store_obj_delete(struct ch_store *s, uint64_t id);
 
-/* Visit every record (order by id). The record's buffers live only during the callback. A
- * record that fails authentication is skipped and counted in *tampered (may be NULL); a callback
- * returning non-CKR_OK stops the walk and its code is returned. */
+/* Visit every record (order by id). The record's buffers live only during the callback (the
+ * opened secret part is in locked memory, wiped afterwards). With TK loaded, a record that fails
+ * authentication is skipped and counted in *tampered (may be NULL), as is an authenticated
+ * record missing from the file (docs/STORAGE.md §5); without TK nothing can be checked. A
+ * callback returning non-CKR_OK stops the walk and its code is returned. The callback runs with
+ * the store's mutex held: it must not call ch_store_* on the same handle. */
 typedef CK_RV (*ch_store_obj_cb)(void *arg, const struct ch_store_record *rec);
 CH_MUST_CHECK CK_RV ch_store_obj_foreach(struct ch_store *s, ch_store_obj_cb cb, void *arg,
                                          size_t *tampered);
@@ -116,7 +119,7 @@ CH_MUST_CHECK CK_RV ch_store_obj_get(struct ch_store *s, uint64_t id, ch_store_o
 
 /* Cheap test whether anyone (another process, or this one) changed objects or token state
  * since the previous call on this handle: a counter kept in the database, compared with the
- * last seen value. */
+ * last seen value. The first call on a handle reports true. ch_store_meta_put does not count. */
 CH_MUST_CHECK CK_RV ch_store_changed(struct ch_store *s, bool *changed);
 
 /* Group several changes in one transaction (C_GenerateKeyPair writes two records). Nested
