@@ -77,6 +77,8 @@ struct parse_ctx {
     char *err;
     size_t err_cap;
     int failed;
+    FILE *f;
+    int line; /* counted by our reader: Debian's libinih passes no line numbers */
 };
 
 static int fail(struct parse_ctx *pc, int line, const char *section, const char *name,
@@ -114,10 +116,19 @@ static void unquote(const char *v, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value,
-                    int line)
+static char *reader(char *str, int num, void *stream)
+{
+    struct parse_ctx *pc = stream;
+    char *r = fgets(str, num, pc->f);
+    if (r != NULL)
+        pc->line++;
+    return r;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
     struct parse_ctx *pc = user;
+    int line = pc->line;
     char v[CH_CONFIG_PATH_MAX];
     if (name == NULL)
         return 1; /* a section header alone */
@@ -183,8 +194,8 @@ int ch_config_load(const char *path, struct ch_config *cfg, char *err, size_t er
         snprintf(err, err_cap, "%s: cannot open configuration: %s", path, strerror(errno));
         return -1;
     }
-    struct parse_ctx pc = {cfg, path, err, err_cap, 0};
-    int r = ini_parse_file(f, on_entry, &pc);
+    struct parse_ctx pc = {cfg, path, err, err_cap, 0, f, 0};
+    int r = ini_parse_stream(reader, &pc, on_entry, &pc);
     fclose(f);
     if (pc.failed)
         return -1;
