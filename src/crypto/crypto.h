@@ -72,6 +72,11 @@ CH_MUST_CHECK CK_RV ch_crypto_hmac_dup(const struct ch_hmac *m, struct ch_hmac *
 void ch_crypto_hmac_free(struct ch_hmac *m); /* NULL-safe, wipes the key schedule */
 CH_MUST_CHECK CK_RV ch_crypto_hmac(enum ch_hash h, const uint8_t *key, size_t key_len,
                                    const uint8_t *in, size_t len, uint8_t *out);
+/* Start a new message under a new key (same hash), reusing the context: no allocation. Used
+ * by the HMAC_DRBG, whose Update function changes the key twice per call. */
+CH_MUST_CHECK CK_RV ch_crypto_hmac_rekey(struct ch_hmac *m, const uint8_t *key, size_t key_len);
+/* Start a new message under the current key (after final, or to discard input). */
+CH_MUST_CHECK CK_RV ch_crypto_hmac_restart(struct ch_hmac *m);
 
 /* ---- AES-256-GCM sealing (token store) ----------------------------------------------------- */
 
@@ -93,5 +98,17 @@ CH_MUST_CHECK CK_RV ch_crypto_aes256gcm_open(const uint8_t key[32], const uint8_
 CH_MUST_CHECK CK_RV ch_crypto_pbkdf2(enum ch_hash h, const uint8_t *pass, size_t pass_len,
                                      const uint8_t *salt, size_t salt_len, uint32_t iterations,
                                      uint8_t *out, size_t out_len);
+
+/* ---- OpenSSL's own randomness in the private context --------------------------------------- */
+
+/* ch_crypto_init makes a built-in EVP_RAND the seed source and primary/public/private DRBG
+ * type of the private library context; it draws from `fn` (src/fips registers the module
+ * DRBG, ch_drbg_generate). Until a source is set, OpenSSL randomness in the context fails
+ * (key generation returns an error rather than using another generator). fn must be
+ * thread-safe; NULL unregisters. */
+void ch_crypto_rand_set_source(CK_RV (*fn)(uint8_t *out, size_t len));
+/* RAND_bytes_ex / RAND_priv_bytes_ex (priv) on the private context: for tests and for
+ * checking the wiring above. CKR_OK or CKR_FUNCTION_FAILED (out wiped). */
+CH_MUST_CHECK CK_RV ch_crypto_random_bytes(uint8_t *out, size_t len, bool priv);
 
 #endif
