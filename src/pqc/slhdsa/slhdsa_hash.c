@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SLH-DSA hash instantiations (FIPS 205 §11): PRF, PRF_msg, H_msg, F, H, T_l and the WOTS+
+ * chain for SHAKE (§11.1), SHA2 category 1 (§11.2.1) and SHA2 categories 3/5 (§11.2.2), as
+ * three tables so that the algorithms never branch on the family per call. pqc layer.
+ * Speed: the SHA2 forms start from the state after PK.seed || toByte(0, 64 - n) (resp. 128 - n),
+ * computed once per context, and every F/H/PRF whose remaining input fits in one block is a
+ * single compression of a block built in place; the SHAKE forms of PRF/F/H are one
+ * Keccak-f[1600] call on a state built directly from the input lanes. Temporaries holding
+ * secrets (SK.seed, SK.prf, chain values) are wiped. */
+#include <string.h>
+
+#include "pqc/common/fips202.h"
+#include "pqc/common/sha2.h"
+#include "pqc/slhdsa/slhdsa_internal.h"
+#include "util/ch_wipe.h"
+
+static void store32be(uint8_t *p, uint32_t x)
+{
+    p[0] = (uint8_t)(x >> 24);
+    p[1] = (uint8_t)(x >> 16);
+    p[2] = (uint8_t)(x >> 8);
+    p[3] = (uint8_t)x;
+}
+
+static void store64be(uint8_t *p, uint64_t x)
+{
+    store32be(p, (uint32_t)(x >> 32));
+    store32be(p + 4, (uint32_t)x);
+}
+
+static uint64_t load64le(const uint8_t *p)
+{
+    uint64_t x = 0;
+    for (unsigned int i = 0; i < 8; i++)
+        x |= (uint64_t)p[i] << (8 * i);
+    return x;
+}
+
+static void store64le(uint8_t *p, uint64_t x)
+{
+    for (unsigned int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(x >> (8 * i));
+}
+
+/* ---- Context ---- */
+
+void ch_slhdsa_ctx_init(struct ch_slhdsa_ctx *c, const struct ch_slhdsa_params *p,
+                        const uint8_t *pk_seed, const uint8_t *sk_seed)
+{
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    memcpy(c->pk_seed, pk_seed, p->n);
+    if (sk_seed != NULL)
+        memcpy(c->sk_seed, sk_seed, p->n);
+
+    switch (p->family) {
+    case CH_SLHDSA_FAMILY_SHAKE:
+        c->hash = &ch_slhdsa_hash_shake;
+        break;
+    case CH_SLHDSA_FAMILY_SHA2_CAT1:
+    case CH_SLHDSA_FAMILY_SHA2_CAT35: {
+        /* §11.2: every PRF/F/H/T hashes PK.seed || toByte(0, 64 - n) (SHA-256) or
+         * PK.seed || toByte(0, 128 - n) (SHA-512) first: one whole block, compressed once. */
+        uint8_t blk[CH_SHA512_BLOCK_BYTES];
+        memset(blk, 0, sizeof blk);
+        memcpy(blk, pk_seed, p->n);
+        struct ch_sha256 st256;
+        ch_sha256_init(&st256);
+        ch_sha256_update(&st256, blk, CH_SHA256_BLOCK_BYTES);
+        int rc = ch_sha256_snapshot(&st256, &c->sha256); /* cannot fail: one whole block */
+        (void)rc;
+        if (p->family == CH_SLHDSA_FAMILY_SHA2_CAT35) {
+            struct ch_sha512 st;
+            ch_sha512_init(&st);
+            ch_sha512_update(&st, blk, CH_SHA512_BLOCK_BYTES);
+            rc = ch_sha512_snapshot(&st, &c->sha512);
+            (void)rc;
+            c->hash = &ch_slhdsa_hash_sha2_cat35;
+        } else {
+            c->hash = &ch_slhdsa_hash_sha2_cat1;
+        }
+        break;
+    }
+    }
+}
+
+void ch_slhdsa_ctx_clear(struct ch_slhdsa_ctx *c)
+{
+    ch_wipe(c, sizeof *c);
+}
+
+/* ---- SHA2 (§11.2) ---- */
+
+/* Trunc_n(SHA-256(PK.seed || toByte(0, 64-n) || ADRSc || in)) for 22 + inlen <= 55: one
+ * compression of ADRSc || in || 0x80 || 0... || bitlength from the precomputed state. */
+static void sha256_one(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                       const uint8_t *in, size_t inlen)
+{
+    uint8_t blk[CH_SHA256_BLOCK_BYTES];
+    uint32_t h[8];
+    size_t L = CH_SLHDSA_ADRSC_BYTES + inlen;
+    uint8_t dig[CH_SHA256_DIGEST_BYTES];
+
+    ch_slhdsa_adrs_compress(blk, adrs);
+    memcpy(blk + CH_SLHDSA_ADRSC_BYTES, in, inlen);
+    blk[L] = 0x80;
+    memset(blk + L + 1, 0, CH_SHA256_BLOCK_BYTES - 8 - L - 1);
+    store64be(blk + CH_SHA256_BLOCK_BYTES - 8, (uint64_t)(CH_SHA256_BLOCK_BYTES + L) * 8u);
+    memcpy(h, c->sha256.h, sizeof h);
+    ch_sha256_compress(h, blk, 1);
+    for (unsigned int i = 0; i < 8; i++)
+        store32be(dig + 4 * i, h[i]);
+    memcpy(out, dig, c->p->n);
+    ch_wipe(blk, sizeof blk);
+    ch_wipe(h, sizeof h);
+    ch_wipe(dig, sizeof dig);
+}
+
+/* General form for inputs longer than one block (T_l). */
+static void sha256_long(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                        const uint8_t *in, size_t inlen)
+{
+    struct ch_sha256 st;
+    uint8_t adrsc[CH_SLHDSA_ADRSC_BYTES], dig[CH_SHA256_DIGEST_BYTES];
+
+    ch_slhdsa_adrs_compress(adrsc, adrs);
+    ch_sha256_resume(&st, &c->sha256);
+    ch_sha256_update(&st, adrsc, sizeof adrsc);
+    ch_sha256_update(&st, in, inlen);
+    ch_sha256_final(&st, dig);
+    memcpy(out, dig, c->p->n);
+}
+
+static void sha512_one(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                       const uint8_t *in, size_t inlen)
+{
+    uint8_t blk[CH_SHA512_BLOCK_BYTES];
+    uint64_t h[8];
+    size_t L = CH_SLHDSA_ADRSC_BYTES + inlen;   /* <= 111 */
+    uint8_t dig[CH_SHA512_DIGEST_BYTES];
+
+    ch_slhdsa_adrs_compress(blk, adrs);
+    memcpy(blk + CH_SLHDSA_ADRSC_BYTES, in, inlen);
+    blk[L] = 0x80;
+    memset(blk + L + 1, 0, CH_SHA512_BLOCK_BYTES - 16 - L - 1);
+    memset(blk + CH_SHA512_BLOCK_BYTES - 16, 0, 8);
+    store64be(blk + CH_SHA512_BLOCK_BYTES - 8, (uint64_t)(CH_SHA512_BLOCK_BYTES + L) * 8u);
+    memcpy(h, c->sha512.h, sizeof h);
+    ch_sha512_compress(h, blk, 1);
+    for (unsigned int i = 0; i < 8; i++)
+        store64be(dig + 8 * i, h[i]);
+    memcpy(out, dig, c->p->n);
+    ch_wipe(blk, sizeof blk);
+    ch_wipe(h, sizeof h);
+    ch_wipe(dig, sizeof dig);
+}
+
+static void sha512_long(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                        const uint8_t *in, size_t inlen)
+{
+    struct ch_sha512 st;
+    uint8_t adrsc[CH_SLHDSA_ADRSC_BYTES], dig[CH_SHA512_DIGEST_BYTES];
+
+    ch_slhdsa_adrs_compress(adrsc, adrs);
+    ch_sha512_resume(&st, &c->sha512);
+    ch_sha512_update(&st, adrsc, sizeof adrsc);
+    ch_sha512_update(&st, in, inlen);
+    ch_sha512_final(&st, dig);
+    memcpy(out, dig, c->p->n);
+}
+
+/* PRF is SHA-256 based in both SHA2 categories. */
+static void sha2_prf(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs)
+{
+    sha256_one(c, out, adrs, c->sk_seed, c->p->n);
+}
+
+/* F is SHA-256 based in both SHA2 categories. */
+static void sha2_f(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                   const uint8_t *in)
+{
+    sha256_one(c, out, adrs, in, c->p->n);
+}
+
+static void sha2_h_cat1(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                        const uint8_t *in)
+{
+    sha256_one(c, out, adrs, in, 2u * c->p->n);   /* 22 + 32 <= 55 */
+}
+
+static void sha2_t_cat1(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                        const uint8_t *in, size_t l)
+{
+    sha256_long(c, out, adrs, in, l * c->p->n);
+}
+
+static void sha2_h_cat35(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                         const uint8_t *in)
+{
+    sha512_one(c, out, adrs, in, 2u * c->p->n);   /* 22 + 64 <= 111 */
+}
+
+static void sha2_t_cat35(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                         const uint8_t *in, size_t l)
+{
+    sha512_long(c, out, adrs, in, l * c->p->n);
+}
+
+/* Alg. 5 with F = SHA-256: the block ADRSc || X || padding is built once; each step rewrites
+ * the hash address (ADRSc bytes 18..21) and the chaining value in place and compresses once. */
+static void sha2_chain(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *in,
+                       unsigned int i, unsigned int s, uint8_t *adrs)
+{
+    const unsigned int n = c->p->n;
+    const size_t L = CH_SLHDSA_ADRSC_BYTES + n;
+    uint8_t blk[CH_SHA256_BLOCK_BYTES];
+    uint32_t h[8];
+
+    if (s == 0) {
+        if (out != in)
+            memmove(out, in, n);
+        return;
+    }
+    ch_slhdsa_adrs_compress(blk, adrs);
+    memcpy(blk + CH_SLHDSA_ADRSC_BYTES, in, n);
+    blk[L] = 0x80;
+    memset(blk + L + 1, 0, CH_SHA256_BLOCK_BYTES - 8 - L - 1);
+    store64be(blk + CH_SHA256_BLOCK_BYTES - 8, (uint64_t)(CH_SHA256_BLOCK_BYTES + L) * 8u);
+    for (unsigned int j = i; j < i + s; j++) {
+        store32be(blk + 18, j);
+        memcpy(h, c->sha256.h, sizeof h);
+        ch_sha256_compress(h, blk, 1);
+        for (unsigned int w = 0; w < n / 4; w++)
+            store32be(blk + CH_SLHDSA_ADRSC_BYTES + 4 * w, h[w]);
+    }
+    memcpy(out, blk + CH_SLHDSA_ADRSC_BYTES, n);
+    ch_wipe(blk, sizeof blk);
+    ch_wipe(h, sizeof h);
+}
+
+/* PRF_msg = Trunc_n(HMAC-SHA-256(SK.prf, opt_rand || M)) (§11.2.1). */
+static void sha2_prf_msg_cat1(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *sk_prf,
+                              const uint8_t *opt_rand, const struct ch_slhdsa_msg *m)
+{
+    struct ch_hmac_sha256 mac;
+    uint8_t tag[CH_SHA256_DIGEST_BYTES];
+
+    ch_hmac_sha256_init(&mac, sk_prf, c->p->n);
+    ch_hmac_sha256_update(&mac, opt_rand, c->p->n);
+    ch_hmac_sha256_update(&mac, m->pre, m->pre_len);
+    ch_hmac_sha256_update(&mac, m->m, m->m_len);
+    ch_hmac_sha256_final(&mac, tag);
+    memcpy(out, tag, c->p->n);
+    ch_hmac_sha256_clear(&mac);
+    ch_wipe(tag, sizeof tag);
+}
+
+/* H_msg = MGF1-SHA-256(R || PK.seed || SHA-256(R || PK.seed || PK.root || M), m) (§11.2.1). */
+static void sha2_h_msg_cat1(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *r,
+                            const uint8_t *pk_root, const struct ch_slhdsa_msg *m)
+{
+    const unsigned int n = c->p->n;
+    struct ch_sha256 st;
+    uint8_t seed[2 * CH_SLHDSA_MAX_N + CH_SHA256_DIGEST_BYTES];
+
+    ch_sha256_init(&st);
+    ch_sha256_update(&st, r, n);
+    ch_sha256_update(&st, c->pk_seed, n);
+    ch_sha256_update(&st, pk_root, n);
+    ch_sha256_update(&st, m->pre, m->pre_len);
+    ch_sha256_update(&st, m->m, m->m_len);
+    memcpy(seed, r, n);
+    memcpy(seed + n, c->pk_seed, n);
+    ch_sha256_final(&st, seed + 2 * n);
+    ch_mgf1_sha256(out, c->p->m, seed, 2u * n + CH_SHA256_DIGEST_BYTES);
+}
+
+/* PRF_msg = Trunc_n(HMAC-SHA-512(SK.prf, opt_rand || M)) (§11.2.2). */
+static void sha2_prf_msg_cat35(const struct ch_slhdsa_ctx *c, uint8_t *out,
+                               const uint8_t *sk_prf, const uint8_t *opt_rand,
+                               const struct ch_slhdsa_msg *m)
+{
+    struct ch_hmac_sha512 mac;
+    uint8_t tag[CH_SHA512_DIGEST_BYTES];
+
+    ch_hmac_sha512_init(&mac, sk_prf, c->p->n);
+    ch_hmac_sha512_update(&mac, opt_rand, c->p->n);
+    ch_hmac_sha512_update(&mac, m->pre, m->pre_len);
+    ch_hmac_sha512_update(&mac, m->m, m->m_len);
+    ch_hmac_sha512_final(&mac, tag);
+    memcpy(out, tag, c->p->n);
+    ch_hmac_sha512_clear(&mac);
+    ch_wipe(tag, sizeof tag);
+}
+
+/* H_msg = MGF1-SHA-512(R || PK.seed || SHA-512(R || PK.seed || PK.root || M), m) (§11.2.2). */
+static void sha2_h_msg_cat35(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *r,
+                             const uint8_t *pk_root, const struct ch_slhdsa_msg *m)
+{
+    const unsigned int n = c->p->n;
+    struct ch_sha512 st;
+    uint8_t seed[2 * CH_SLHDSA_MAX_N + CH_SHA512_DIGEST_BYTES];
+
+    ch_sha512_init(&st);
+    ch_sha512_update(&st, r, n);
+    ch_sha512_update(&st, c->pk_seed, n);
+    ch_sha512_update(&st, pk_root, n);
+    ch_sha512_update(&st, m->pre, m->pre_len);
+    ch_sha512_update(&st, m->m, m->m_len);
+    memcpy(seed, r, n);
+    memcpy(seed + n, c->pk_seed, n);
+    ch_sha512_final(&st, seed + 2 * n);
+    ch_mgf1_sha512(out, c->p->m, seed, 2u * n + CH_SHA512_DIGEST_BYTES);
+}
+
+const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat1 = {
+    .prf = sha2_prf,
+    .f = sha2_f,
+    .h = sha2_h_cat1,
+    .t = sha2_t_cat1,
+    .chain = sha2_chain,
+    .prf_msg = sha2_prf_msg_cat1,
+    .h_msg = sha2_h_msg_cat1,
+};
+
+const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35 = {
+    .prf = sha2_prf,
+    .f = sha2_f,
+    .h = sha2_h_cat35,
+    .t = sha2_t_cat35,
+    .chain = sha2_chain,
+    .prf_msg = sha2_prf_msg_cat35,
+    .h_msg = sha2_h_msg_cat35,
+};
+
+/* ---- SHAKE (§11.1) ---- */
+
+/* SHAKE256(PK.seed || ADRS || in, 8n) when n + 32 + inlen < 136 (one block): the state is built
+ * directly from the lanes (n and inlen are multiples of 8), padded with the SHAKE domain bits
+ * 1111 and the final 1 of pad10*1, permuted once. */
+static void shake_one(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                      const uint8_t *in, size_t inlen)
+{
+    const unsigned int nw = c->p->n / 8;
+    uint64_t s[25];
+    unsigned int w = 0;
+
+    memset(s, 0, sizeof s);
+    for (unsigned int i = 0; i < nw; i++)
+        s[w++] = load64le(c->pk_seed + 8 * i);
+    for (unsigned int i = 0; i < CH_SLHDSA_ADRS_BYTES / 8; i++)
+        s[w++] = load64le(adrs + 8 * i);
+    for (size_t i = 0; i < inlen / 8; i++)
+        s[w++] = load64le(in + 8 * i);
+    s[w] ^= 0x1F;
+    s[CH_SHAKE256_RATE / 8 - 1] ^= 0x8000000000000000ull;
+    ch_keccak_f1600(s);
+    for (unsigned int i = 0; i < nw; i++)
+        store64le(out + 8 * i, s[i]);
+    ch_wipe(s, sizeof s);
+}
+
+static void shake_prf(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs)
+{
+    shake_one(c, out, adrs, c->sk_seed, c->p->n);
+}
+
+static void shake_f(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                    const uint8_t *in)
+{
+    shake_one(c, out, adrs, in, c->p->n);
+}
+
+static void shake_h(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                    const uint8_t *in)
+{
+    shake_one(c, out, adrs, in, 2u * c->p->n);   /* 32 + 32 + 64 = 128 < 136 */
+}
+
+static void shake_t(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
+                    const uint8_t *in, size_t l)
+{
+    struct ch_keccak st;
+    ch_shake256_init(&st);
+    ch_shake256_absorb(&st, c->pk_seed, c->p->n);
+    ch_shake256_absorb(&st, adrs, CH_SLHDSA_ADRS_BYTES);
+    ch_shake256_absorb(&st, in, l * c->p->n);
+    ch_shake256_finalize(&st);
+    ch_shake256_squeeze(&st, out, c->p->n);
+    ch_keccak_clear(&st);
+}
+
+static void shake_chain(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *in,
+                        unsigned int i, unsigned int s, uint8_t *adrs)
+{
+    if (out != in)
+        memmove(out, in, c->p->n);
+    for (unsigned int j = i; j < i + s; j++) {
+        ch_slhdsa_adrs_set_hash(adrs, j);
+        shake_one(c, out, adrs, out, c->p->n);
+    }
+}
+
+static void shake_prf_msg(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *sk_prf,
+                          const uint8_t *opt_rand, const struct ch_slhdsa_msg *m)
+{
+    struct ch_keccak st;
+    ch_shake256_init(&st);
+    ch_shake256_absorb(&st, sk_prf, c->p->n);
+    ch_shake256_absorb(&st, opt_rand, c->p->n);
+    ch_shake256_absorb(&st, m->pre, m->pre_len);
+    ch_shake256_absorb(&st, m->m, m->m_len);
+    ch_shake256_finalize(&st);
+    ch_shake256_squeeze(&st, out, c->p->n);
+    ch_keccak_clear(&st);
+}
+
+static void shake_h_msg(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *r,
+                        const uint8_t *pk_root, const struct ch_slhdsa_msg *m)
+{
+    struct ch_keccak st;
+    ch_shake256_init(&st);
+    ch_shake256_absorb(&st, r, c->p->n);
+    ch_shake256_absorb(&st, c->pk_seed, c->p->n);
+    ch_shake256_absorb(&st, pk_root, c->p->n);
+    ch_shake256_absorb(&st, m->pre, m->pre_len);
+    ch_shake256_absorb(&st, m->m, m->m_len);
+    ch_shake256_finalize(&st);
+    ch_shake256_squeeze(&st, out, c->p->m);
+    ch_keccak_clear(&st);
+}
+
+const struct ch_slhdsa_hash ch_slhdsa_hash_shake = {
+    .prf = shake_prf,
+    .f = shake_f,
+    .h = shake_h,
+    .t = shake_t,
+    .chain = shake_chain,
+    .prf_msg = shake_prf_msg,
+    .h_msg = shake_h_msg,
+};

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SLH-DSA key generation, signing and verification (FIPS 205 §9: Algorithms 18-20, internal;
+ * §10: Algorithms 21-25, external pure and HashSLH-DSA). pqc layer: no allocation, no
+ * randomness source (seeds and addrnd are arguments), no PKCS#11. Every path ends by clearing
+ * the context, which holds the only copy of SK.seed this file makes. */
+#include <string.h>
+
+#include "pqc/common/fips202.h"
+#include "pqc/common/sha2.h"
+#include "pqc/slhdsa/slhdsa.h"
+#include "pqc/slhdsa/slhdsa_internal.h"
+#include "util/ch_ct.h"
+#include "util/ch_wipe.h"
+
+/* DER encodings of the pre-hash OIDs (Alg. 23 lines 10-19). */
+#define OID_BYTES 11
+static const uint8_t oid_sha256[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                              0x65, 0x03, 0x04, 0x02, 0x01};
+static const uint8_t oid_sha512[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                              0x65, 0x03, 0x04, 0x02, 0x03};
+static const uint8_t oid_shake128[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                                0x65, 0x03, 0x04, 0x02, 0x0B};
+static const uint8_t oid_shake256[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                                0x65, 0x03, 0x04, 0x02, 0x0C};
+
+/* Largest M' prefix: 0x01 || |ctx| || ctx (255) || OID (11) || PH(M) (64). */
+#define PREFIX_MAX (2 + CH_SLHDSA_MAX_CTX_BYTES + OID_BYTES + 64)
+
+static uint64_t to_int(const uint8_t *x, unsigned int len)
+{
+    uint64_t v = 0;
+    for (unsigned int i = 0; i < len; i++)
+        v = (v << 8) | x[i];
+    return v;
+}
+
+/* Alg. 19 lines 6-10 / Alg. 20 lines 9-13: split the digest into md, idx_tree, idx_leaf. */
+static void split_digest(const struct ch_slhdsa_params *p, const uint8_t *digest,
+                         const uint8_t **md, uint64_t *idx_tree, uint32_t *idx_leaf)
+{
+    const unsigned int md_bytes = (p->k * p->a + 7u) / 8u;
+    const unsigned int tree_bits = p->h - p->hp;
+    const unsigned int tree_bytes = (tree_bits + 7u) / 8u;
+    const unsigned int leaf_bytes = (p->hp + 7u) / 8u;
+    uint64_t t = to_int(digest + md_bytes, tree_bytes);
+
+    if (tree_bits < 64)
+        t &= ((uint64_t)1 << tree_bits) - 1u;
+    *md = digest;
+    *idx_tree = t;
+    *idx_leaf = (uint32_t)(to_int(digest + md_bytes + tree_bytes, leaf_bytes) &
+                           (((uint64_t)1 << p->hp) - 1u));
+}
+
+int ch_slhdsa_keygen_internal(const struct ch_slhdsa_params *p, const uint8_t *sk_seed,
+                              const uint8_t *sk_prf, const uint8_t *pk_seed, uint8_t *sk,
+                              uint8_t *pk)
+{
+    struct ch_slhdsa_ctx c;
+    uint8_t adrs[CH_SLHDSA_ADRS_BYTES];
+    uint8_t out[4 * CH_SLHDSA_MAX_N];
+
+    if (p == NULL || sk_seed == NULL || sk_prf == NULL || pk_seed == NULL || sk == NULL ||
+        pk == NULL)
+        return CH_PQC_ERR_INPUT;
+    const unsigned int n = p->n;
+
+    /* Alg. 18: PK.root = root of the top XMSS tree (layer d - 1, tree 0). */
+    ch_slhdsa_ctx_init(&c, p, pk_seed, sk_seed);
+    memset(adrs, 0, sizeof adrs);
+    ch_slhdsa_adrs_set_layer(adrs, p->d - 1);
+    memcpy(out, sk_seed, n);
+    memcpy(out + n, sk_prf, n);
+    memcpy(out + 2 * n, pk_seed, n);
+    ch_slhdsa_xmss_node(&c, out + 3 * n, 0, p->hp, adrs);
+    ch_slhdsa_ctx_clear(&c);
+
+    memcpy(sk, out, 4u * n);
+    memcpy(pk, out + 2 * n, 2u * n);
+    CH_CT_PUBLIC(pk, 2u * n);
+    ch_wipe(out, sizeof out);
+    return CH_PQC_OK;
+}
+
+/* Alg. 19 on M = msg->pre || msg->m. sig has room for p->sig_bytes. */
+static void sign_msg(const struct ch_slhdsa_params *p, uint8_t *sig,
+                     const struct ch_slhdsa_msg *msg, const uint8_t *sk, const uint8_t *addrnd)
+{
+    const unsigned int n = p->n;
+    const uint8_t *sk_seed = sk, *sk_prf = sk + n, *pk_seed = sk + 2 * n, *pk_root = sk + 3 * n;
+    const uint8_t *opt_rand = addrnd != NULL ? addrnd : pk_seed; /* line 2 */
+    struct ch_slhdsa_ctx c;
+    uint8_t adrs[CH_SLHDSA_ADRS_BYTES];
+    uint8_t digest[CH_SLHDSA_MAX_M];
+    uint8_t pk_fors[CH_SLHDSA_MAX_N];
+    const uint8_t *md;
+    uint64_t idx_tree;
+    uint32_t idx_leaf;
+    uint8_t *sig_fors = sig + n;
+    uint8_t *sig_ht = sig + (size_t)(1u + p->k * (1u + p->a)) * n;
+
+    ch_slhdsa_ctx_init(&c, p, pk_seed, sk_seed);
+    c.hash->prf_msg(&c, sig, sk_prf, opt_rand, msg);           /* lines 3-4: R */
+    c.hash->h_msg(&c, digest, sig, pk_root, msg);              /* line 5 */
+    split_digest(p, digest, &md, &idx_tree, &idx_leaf);        /* lines 6-10 */
+
+    memset(adrs, 0, sizeof adrs);                              /* lines 1, 11-13 */
+    ch_slhdsa_adrs_set_tree(adrs, idx_tree);
+    ch_slhdsa_adrs_set_type_and_clear(adrs, CH_SLHDSA_FORS_TREE);
+    ch_slhdsa_adrs_set_keypair(adrs, idx_leaf);
+    ch_slhdsa_fors_sign(&c, sig_fors, md, adrs);               /* lines 14-15 */
+    ch_slhdsa_fors_pk_from_sig(&c, pk_fors, sig_fors, md, adrs); /* line 16 */
+    ch_slhdsa_ht_sign(&c, sig_ht, pk_fors, idx_tree, idx_leaf);  /* lines 17-18 */
+
+    ch_slhdsa_ctx_clear(&c);
+    CH_CT_PUBLIC(sig, p->sig_bytes);
+}
+
+/* Alg. 20 on M = msg->pre || msg->m; sig_len already checked. */
+static int verify_msg(const struct ch_slhdsa_params *p, const struct ch_slhdsa_msg *msg,
+                      const uint8_t *sig, const uint8_t *pk)
+{
+    const unsigned int n = p->n;
+    struct ch_slhdsa_ctx c;
+    uint8_t adrs[CH_SLHDSA_ADRS_BYTES];
+    uint8_t digest[CH_SLHDSA_MAX_M];
+    uint8_t pk_fors[CH_SLHDSA_MAX_N];
+    const uint8_t *md;
+    uint64_t idx_tree;
+    uint32_t idx_leaf;
+    const uint8_t *sig_fors = sig + n;
+    const uint8_t *sig_ht = sig + (size_t)(1u + p->k * (1u + p->a)) * n;
+    int ok;
+
+    ch_slhdsa_ctx_init(&c, p, pk, NULL);
+    c.hash->h_msg(&c, digest, sig, pk + n, msg);               /* lines 5, 8 */
+    split_digest(p, digest, &md, &idx_tree, &idx_leaf);        /* lines 9-13 */
+    memset(adrs, 0, sizeof adrs);                              /* lines 4, 14-16 */
+    ch_slhdsa_adrs_set_tree(adrs, idx_tree);
+    ch_slhdsa_adrs_set_type_and_clear(adrs, CH_SLHDSA_FORS_TREE);
+    ch_slhdsa_adrs_set_keypair(adrs, idx_leaf);
+    ch_slhdsa_fors_pk_from_sig(&c, pk_fors, sig_fors, md, adrs); /* line 17 */
+    ok = ch_slhdsa_ht_verify(&c, pk_fors, sig_ht, idx_tree, idx_leaf, pk + n); /* line 18 */
+    ch_slhdsa_ctx_clear(&c);
+    return ok ? CH_PQC_OK : CH_PQC_ERR_VERIFY;
+}
+
+int ch_slhdsa_sign_internal(const struct ch_slhdsa_params *p, uint8_t *sig, size_t sig_cap,
+                            const uint8_t *m, size_t mlen, const uint8_t *sk,
+                            const uint8_t *addrnd)
+{
+    if (p == NULL || sig == NULL || sk == NULL || (m == NULL && mlen != 0))
+        return CH_PQC_ERR_INPUT;
+    if (sig_cap < p->sig_bytes)
+        return CH_PQC_ERR_INPUT;
+    const struct ch_slhdsa_msg msg = {.pre = NULL, .pre_len = 0, .m = m, .m_len = mlen};
+    sign_msg(p, sig, &msg, sk, addrnd);
+    return CH_PQC_OK;
+}
+
+int ch_slhdsa_verify_internal(const struct ch_slhdsa_params *p, const uint8_t *m, size_t mlen,
+                              const uint8_t *sig, size_t sig_len, const uint8_t *pk)
+{
+    if (p == NULL || sig == NULL || pk == NULL || (m == NULL && mlen != 0))
+        return CH_PQC_ERR_INPUT;
+    if (sig_len != p->sig_bytes)                               /* Alg. 20 lines 1-3 */
+        return CH_PQC_ERR_VERIFY;
+    const struct ch_slhdsa_msg msg = {.pre = NULL, .pre_len = 0, .m = m, .m_len = mlen};
+    return verify_msg(p, &msg, sig, pk);
+}
+
+/* M' prefix of Alg. 22/24: 0x00 || |ctx| || ctx. Returns its length. */
+static size_t pure_prefix(uint8_t *pre, const uint8_t *ctx, size_t ctx_len)
+{
+    pre[0] = 0x00;
+    pre[1] = (uint8_t)ctx_len;
+    if (ctx_len > 0)
+        memcpy(pre + 2, ctx, ctx_len);
+    return 2 + ctx_len;
+}
+
+int ch_slhdsa_sign(const struct ch_slhdsa_params *p, uint8_t *sig, size_t sig_cap,
+                   const uint8_t *m, size_t mlen, const uint8_t *ctx, size_t ctx_len,
+                   const uint8_t *sk, const uint8_t *addrnd)
+{
+    uint8_t pre[PREFIX_MAX];
+
+    if (p == NULL || sig == NULL || sk == NULL || (m == NULL && mlen != 0) ||
+        (ctx == NULL && ctx_len != 0))
+        return CH_PQC_ERR_INPUT;
+    if (ctx_len > CH_SLHDSA_MAX_CTX_BYTES)                     /* Alg. 22 lines 1-3 */
+        return CH_PQC_ERR_CONTEXT;
+    if (sig_cap < p->sig_bytes)
+        return CH_PQC_ERR_INPUT;
+    const struct ch_slhdsa_msg msg = {
+        .pre = pre, .pre_len = pure_prefix(pre, ctx, ctx_len), .m = m, .m_len = mlen};
+    sign_msg(p, sig, &msg, sk, addrnd);                        /* lines 8-9 */
+    return CH_PQC_OK;
+}
+
+int ch_slhdsa_verify(const struct ch_slhdsa_params *p, const uint8_t *m, size_t mlen,
+                     const uint8_t *sig, size_t sig_len, const uint8_t *ctx, size_t ctx_len,
+                     const uint8_t *pk)
+{
+    uint8_t pre[PREFIX_MAX];
+
+    if (p == NULL || sig == NULL || pk == NULL || (m == NULL && mlen != 0) ||
+        (ctx == NULL && ctx_len != 0))
+        return CH_PQC_ERR_INPUT;
+    if (ctx_len > CH_SLHDSA_MAX_CTX_BYTES)                     /* Alg. 24 lines 1-3 */
+        return CH_PQC_ERR_CONTEXT;
+    if (sig_len != p->sig_bytes)
+        return CH_PQC_ERR_VERIFY;
+    const struct ch_slhdsa_msg msg = {
+        .pre = pre, .pre_len = pure_prefix(pre, ctx, ctx_len), .m = m, .m_len = mlen};
+    return verify_msg(p, &msg, sig, pk);
+}
+
+size_t ch_slhdsa_ph_bytes(enum ch_slhdsa_ph ph)
+{
+    switch (ph) {
+    case CH_SLHDSA_PH_SHA256:
+    case CH_SLHDSA_PH_SHAKE128:
+        return 32;
+    case CH_SLHDSA_PH_SHA512:
+    case CH_SLHDSA_PH_SHAKE256:
+        return 64;
+    }
+    return 0;
+}
+
+static const uint8_t *ph_oid(enum ch_slhdsa_ph ph)
+{
+    switch (ph) {
+    case CH_SLHDSA_PH_SHA256:
+        return oid_sha256;
+    case CH_SLHDSA_PH_SHA512:
+        return oid_sha512;
+    case CH_SLHDSA_PH_SHAKE128:
+        return oid_shake128;
+    case CH_SLHDSA_PH_SHAKE256:
+        return oid_shake256;
+    }
+    return NULL;
+}
+
+/* Alg. 23 lines 8-23: PH(M) into out (ch_slhdsa_ph_bytes(ph) bytes). */
+static void ph_compute(enum ch_slhdsa_ph ph, uint8_t *out, const uint8_t *m, size_t mlen)
+{
+    switch (ph) {
+    case CH_SLHDSA_PH_SHA256:
+        ch_sha256(out, m, mlen);
+        break;
+    case CH_SLHDSA_PH_SHA512:
+        ch_sha512(out, m, mlen);
+        break;
+    case CH_SLHDSA_PH_SHAKE128:
+        ch_shake128(out, 32, m, mlen);
+        break;
+    case CH_SLHDSA_PH_SHAKE256:
+        ch_shake256(out, 64, m, mlen);
+        break;
+    }
+}
+
+/* M' of Alg. 23/25 line 24: 0x01 || |ctx| || ctx || OID || PH(M). Returns its length, or 0 if
+ * the arguments are bad (*rc says why). */
+static size_t hash_prefix(uint8_t *pre, const uint8_t *digest, size_t digest_len,
+                          const uint8_t *ctx, size_t ctx_len, enum ch_slhdsa_ph ph, int *rc)
+{
+    const uint8_t *oid = ph_oid(ph);
+
+    if (oid == NULL || digest == NULL || digest_len != ch_slhdsa_ph_bytes(ph) ||
+        (ctx == NULL && ctx_len != 0)) {
+        *rc = CH_PQC_ERR_INPUT;
+        return 0;
+    }
+    if (ctx_len > CH_SLHDSA_MAX_CTX_BYTES) {
+        *rc = CH_PQC_ERR_CONTEXT;
+        return 0;
+    }
+    pre[0] = 0x01;
+    pre[1] = (uint8_t)ctx_len;
+    if (ctx_len > 0)
+        memcpy(pre + 2, ctx, ctx_len);
+    memcpy(pre + 2 + ctx_len, oid, OID_BYTES);
+    memcpy(pre + 2 + ctx_len + OID_BYTES, digest, digest_len);
+    *rc = CH_PQC_OK;
+    return 2 + ctx_len + OID_BYTES + digest_len;
+}
+
+int ch_slhdsa_hash_sign_digest(const struct ch_slhdsa_params *p, uint8_t *sig, size_t sig_cap,
+                               const uint8_t *digest, size_t digest_len, const uint8_t *ctx,
+                               size_t ctx_len, enum ch_slhdsa_ph ph, const uint8_t *sk,
+                               const uint8_t *addrnd)
+{
+    uint8_t pre[PREFIX_MAX];
+    int rc;
+
+    if (p == NULL || sig == NULL || sk == NULL)
+        return CH_PQC_ERR_INPUT;
+    size_t pre_len = hash_prefix(pre, digest, digest_len, ctx, ctx_len, ph, &rc);
+    if (rc != CH_PQC_OK)
+        return rc;
+    if (sig_cap < p->sig_bytes)
+        return CH_PQC_ERR_INPUT;
+    const struct ch_slhdsa_msg msg = {.pre = pre, .pre_len = pre_len, .m = NULL, .m_len = 0};
+    sign_msg(p, sig, &msg, sk, addrnd);                        /* Alg. 23 line 25 */
+    return CH_PQC_OK;
+}
+
+int ch_slhdsa_hash_verify_digest(const struct ch_slhdsa_params *p, const uint8_t *digest,
+                                 size_t digest_len, const uint8_t *sig, size_t sig_len,
+                                 const uint8_t *ctx, size_t ctx_len, enum ch_slhdsa_ph ph,
+                                 const uint8_t *pk)
+{
+    uint8_t pre[PREFIX_MAX];
+    int rc;
+
+    if (p == NULL || sig == NULL || pk == NULL)
+        return CH_PQC_ERR_INPUT;
+    size_t pre_len = hash_prefix(pre, digest, digest_len, ctx, ctx_len, ph, &rc);
+    if (rc != CH_PQC_OK)
+        return rc;
+    if (sig_len != p->sig_bytes)
+        return CH_PQC_ERR_VERIFY;
+    const struct ch_slhdsa_msg msg = {.pre = pre, .pre_len = pre_len, .m = NULL, .m_len = 0};
+    return verify_msg(p, &msg, sig, pk);                       /* Alg. 25 line 24 */
+}
+
+int ch_slhdsa_hash_sign(const struct ch_slhdsa_params *p, uint8_t *sig, size_t sig_cap,
+                        const uint8_t *m, size_t mlen, const uint8_t *ctx, size_t ctx_len,
+                        enum ch_slhdsa_ph ph, const uint8_t *sk, const uint8_t *addrnd)
+{
+    uint8_t ph_m[64];
+
+    if (m == NULL && mlen != 0)
+        return CH_PQC_ERR_INPUT;
+    if (ph_oid(ph) == NULL)
+        return CH_PQC_ERR_INPUT;
+    ph_compute(ph, ph_m, m, mlen);
+    return ch_slhdsa_hash_sign_digest(p, sig, sig_cap, ph_m, ch_slhdsa_ph_bytes(ph), ctx,
+                                      ctx_len, ph, sk, addrnd);
+}
+
+int ch_slhdsa_hash_verify(const struct ch_slhdsa_params *p, const uint8_t *m, size_t mlen,
+                          const uint8_t *sig, size_t sig_len, const uint8_t *ctx,
+                          size_t ctx_len, enum ch_slhdsa_ph ph, const uint8_t *pk)
+{
+    uint8_t ph_m[64];
+
+    if (m == NULL && mlen != 0)
+        return CH_PQC_ERR_INPUT;
+    if (ph_oid(ph) == NULL)
+        return CH_PQC_ERR_INPUT;
+    ph_compute(ph, ph_m, m, mlen);
+    return ch_slhdsa_hash_verify_digest(p, ph_m, ch_slhdsa_ph_bytes(ph), sig, sig_len, ctx,
+                                        ctx_len, ph, pk);
+}
