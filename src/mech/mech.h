@@ -49,8 +49,10 @@ struct ch_mech_key {
      * valid while the view is used (the token holds a reference and the object's read lock). */
     bool (*get)(const void *obj, CK_ATTRIBUTE_TYPE t, const uint8_t **val, size_t *len);
     const void *obj;
-    /* The object's cache slot, and the lock that guards filling it: families call
-     * ch_mech_cache_get/put below rather than touching it directly. */
+    /* The object's cache slot and the mutex guarding it: a family fills *cache on first use
+     * under the mutex and takes its own reference to what it needs (e.g. EVP_PKEY_up_ref), so
+     * the cache can be dropped while an operation still runs. Families read key attributes only
+     * in init/generate/derive/wrap calls, never later in an operation. */
     struct ch_mech_cache **cache;
     void *cache_lock; /* pthread_mutex_t * */
 };
@@ -156,6 +158,7 @@ struct ch_mech_desc {
     CK_FLAGS flags;               /* CKF_ENCRYPT, CKF_SIGN, CKF_DIGEST, CKF_GENERATE, ... */
     CK_ULONG min_key, max_key;    /* C_GetMechanismInfo units (bits or bytes per the spec) */
     bool approved;                /* FIPS-approved use */
+    bool sha1_sign;               /* signs with SHA-1: refused unless allow_sha1_signing */
     CK_KEY_TYPE key_type;         /* the key type it needs (CK_UNAVAILABLE_INFORMATION: none) */
     const struct ch_mech_ops *ops;
     uintptr_t arg;                /* family-private (e.g. the hash of CKM_SHA256_RSA_PKCS) */
