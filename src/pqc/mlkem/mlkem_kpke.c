@@ -26,6 +26,7 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
     const unsigned int k = p->k;
     struct ch_mlkem_polyvec a[CH_MLKEM_MAX_K];
     struct ch_mlkem_polyvec s, e, t;
+    struct ch_mlkem_polyvec_cache cache;
     uint8_t in[33];
     uint8_t rs[64]; /* rho || sigma */
     const uint8_t *rho = rs, *sigma = rs + 32;
@@ -48,8 +49,9 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
     polyvec_ntt(&s, k);
     polyvec_ntt(&e, k);
     /* Step 18: t_hat = A_hat o s_hat + e_hat (tomont undoes basemul's 2^-16). */
+    ch_mlkem_polyvec_mulcache(&cache, &s, k);
     for (unsigned int i = 0; i < k; i++) {
-        ch_mlkem_polyvec_basemul_acc(&t.p[i], &a[i], &s, k);
+        ch_mlkem_polyvec_basemul_acc(&t.p[i], &a[i], &s, &cache, k);
         ch_mlkem_poly_tomont(&t.p[i]);
         ch_mlkem_poly_add(&t.p[i], &e.p[i]);
     }
@@ -64,6 +66,7 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
     ch_wipe(&s, sizeof s);
     ch_wipe(&e, sizeof e);
     ch_wipe(&t, sizeof t);
+    ch_wipe(&cache, sizeof cache);
     ch_wipe(in, sizeof in);
     ch_wipe(rs, sizeof rs);
 }
@@ -74,6 +77,7 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     const unsigned int k = p->k;
     struct ch_mlkem_polyvec at[CH_MLKEM_MAX_K];
     struct ch_mlkem_polyvec t, y, e1, u;
+    struct ch_mlkem_polyvec_cache cache;
     struct ch_mlkem_poly e2, mu, v;
     uint8_t rho[32];
     uint8_t n = 0;
@@ -94,16 +98,17 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     ch_mlkem_sample_cbd(&e2, r, n, p->eta2);
     /* Step 18. */
     polyvec_ntt(&y, k);
+    ch_mlkem_polyvec_mulcache(&cache, &y, k);
     /* Step 19: u = NTT^-1(A_hat^T o y_hat) + e1. */
     for (unsigned int i = 0; i < k; i++) {
-        ch_mlkem_polyvec_basemul_acc(&u.p[i], &at[i], &y, k);
+        ch_mlkem_polyvec_basemul_acc(&u.p[i], &at[i], &y, &cache, k);
         ch_mlkem_invntt_tomont(&u.p[i]);
         ch_mlkem_poly_add(&u.p[i], &e1.p[i]);
     }
     /* Step 20: mu = Decompress_1(ByteDecode_1(m)). */
     ch_mlkem_poly_decompress(&mu, m, 1);
     /* Step 21: v = NTT^-1(t_hat^T o y_hat) + e2 + mu. */
-    ch_mlkem_polyvec_basemul_acc(&v, &t, &y, k);
+    ch_mlkem_polyvec_basemul_acc(&v, &t, &y, &cache, k);
     ch_mlkem_invntt_tomont(&v);
     ch_mlkem_poly_add(&v, &e2);
     ch_mlkem_poly_add(&v, &mu);
@@ -113,6 +118,7 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     ch_mlkem_poly_compress(c + p->c1_bytes, &v, p->dv);
 
     ch_wipe(&y, sizeof y);
+    ch_wipe(&cache, sizeof cache);
     ch_wipe(&e1, sizeof e1);
     ch_wipe(&u, sizeof u);
     ch_wipe(&e2, sizeof e2);
@@ -125,6 +131,7 @@ void ch_mlkem_kpke_decrypt(const struct ch_mlkem_params *p, uint8_t m[32],
 {
     const unsigned int k = p->k;
     struct ch_mlkem_polyvec u, s;
+    struct ch_mlkem_polyvec_cache cache;
     struct ch_mlkem_poly v, w;
 
     /* Steps 1-4: u' = Decompress_du(ByteDecode_du(c1)), v' = Decompress_dv(ByteDecode_dv(c2)). */
@@ -136,7 +143,8 @@ void ch_mlkem_kpke_decrypt(const struct ch_mlkem_params *p, uint8_t m[32],
         ch_mlkem_poly_frombytes(&s.p[i], dk_pke + CH_MLKEM_POLY_BYTES * i);
     /* Step 6: w = v' - NTT^-1(s_hat^T o NTT(u')). */
     polyvec_ntt(&u, k);
-    ch_mlkem_polyvec_basemul_acc(&w, &s, &u, k);
+    ch_mlkem_polyvec_mulcache(&cache, &u, k);
+    ch_mlkem_polyvec_basemul_acc(&w, &s, &u, &cache, k);
     ch_mlkem_invntt_tomont(&w);
     ch_mlkem_poly_sub(&w, &v, &w);
     /* Step 7: m = ByteEncode_1(Compress_1(w)). */

@@ -45,6 +45,11 @@ static const int16_t gammas[128] = {
     958, -958, -1460, 1460, 1522, -1522, 1628, -1628,
 };
 
+int16_t ch_mlkem_gamma(unsigned int i)
+{
+    return gammas[i & 127];
+}
+
 /* Alg. 9. fqmul by a Montgomery-form zeta multiplies by the plain zeta, so the output is the
  * plain NTT. Each layer adds at most q to the bound: |out| < |in| + 7q < 8q < 2^15. */
 void ch_mlkem_ntt(struct ch_mlkem_poly *f)

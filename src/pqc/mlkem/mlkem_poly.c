@@ -30,17 +30,32 @@ void ch_mlkem_poly_tomont(struct ch_mlkem_poly *r)
         r->c[i] = ch_mlkem_fqmul(r->c[i], 1353);
 }
 
-/* Each basemul term is below 2q in absolute value, so up to four of them sum below 8q < 2^15
- * before the one Barrett reduction at the end. */
-void ch_mlkem_polyvec_basemul_acc(struct ch_mlkem_poly *r, const struct ch_mlkem_polyvec *a,
-                                  const struct ch_mlkem_polyvec *b, unsigned int k)
+/* b[2i+1] * gamma_i * 2^16 * 2^-16: the plain product, |.| < q. */
+void ch_mlkem_polyvec_mulcache(struct ch_mlkem_polyvec_cache *cache,
+                               const struct ch_mlkem_polyvec *b, unsigned int k)
 {
-    struct ch_mlkem_poly t;
+    for (unsigned int j = 0; j < k; j++)
+        for (unsigned int i = 0; i < CH_MLKEM_N / 2; i++)
+            cache->c[j][i] = ch_mlkem_fqmul(b->p[j].c[2 * i + 1], ch_mlkem_gamma(i));
+}
 
-    ch_mlkem_basemul(r, &a->p[0], &b->p[0]);
-    for (unsigned int i = 1; i < k; i++) {
-        ch_mlkem_basemul(&t, &a->p[i], &b->p[i]);
-        ch_mlkem_poly_add(r, &t);
+/* Alg. 11/12 summed over the vector with one Montgomery reduction per output coefficient:
+ *   r[2i]   = sum_j a0 b0 + a1 (b1 gamma_i),   r[2i+1] = sum_j a0 b1 + a1 b0.
+ * Every product is below q^2 in absolute value and at most 2k = 8 of them are added, so the
+ * sum stays below 8 q^2 < q 2^15, the input range of ch_mlkem_mont_reduce. */
+void ch_mlkem_polyvec_basemul_acc(struct ch_mlkem_poly *r, const struct ch_mlkem_polyvec *a,
+                                  const struct ch_mlkem_polyvec *b,
+                                  const struct ch_mlkem_polyvec_cache *cache, unsigned int k)
+{
+    for (unsigned int i = 0; i < CH_MLKEM_N / 2; i++) {
+        int32_t r0 = 0, r1 = 0;
+        for (unsigned int j = 0; j < k; j++) {
+            const int32_t a0 = a->p[j].c[2 * i], a1 = a->p[j].c[2 * i + 1];
+            const int32_t b0 = b->p[j].c[2 * i], b1 = b->p[j].c[2 * i + 1];
+            r0 += a0 * b0 + a1 * cache->c[j][i];
+            r1 += a0 * b1 + a1 * b0;
+        }
+        r->c[2 * i] = ch_mlkem_mont_reduce(r0);
+        r->c[2 * i + 1] = ch_mlkem_mont_reduce(r1);
     }
-    ch_mlkem_poly_reduce(r);
 }

@@ -20,6 +20,12 @@ struct ch_mlkem_polyvec {
     struct ch_mlkem_poly p[CH_MLKEM_MAX_K];
 };
 
+/* Per polynomial of a vector b in the NTT domain: b[2i+1] * gamma_i (Alg. 11 step 2), computed
+ * once and reused by every row of a matrix-vector product. */
+struct ch_mlkem_polyvec_cache {
+    int16_t c[CH_MLKEM_MAX_K][CH_MLKEM_N / 2];
+};
+
 /* Montgomery arithmetic with R = 2^16: q^-1 mod 2^16, as a signed 16-bit value. */
 #define CH_MLKEM_QINV (-3327)
 
@@ -44,6 +50,8 @@ static inline int16_t ch_mlkem_fqmul(int16_t a, int16_t b)
 }
 
 /* mlkem_ntt.c: FIPS 203 §4.3. */
+/* gamma_i = 17^(2 BitRev7(i) + 1) in Montgomery form, centred (Alg. 11 step 2). */
+int16_t ch_mlkem_gamma(unsigned int i);
 void ch_mlkem_ntt(struct ch_mlkem_poly *f);             /* Alg. 9; |in| < q, out |.| < 8q */
 void ch_mlkem_invntt_tomont(struct ch_mlkem_poly *f);   /* Alg. 10, times 2^16; out |.| < q */
 /* Alg. 11 (MultiplyNTTs, using Alg. 12 BaseCaseMultiply): h = f o g * 2^-16, |h| < 2q. */
@@ -56,9 +64,13 @@ void ch_mlkem_poly_sub(struct ch_mlkem_poly *r, const struct ch_mlkem_poly *a,
                        const struct ch_mlkem_poly *b);                           /* r = a - b */
 void ch_mlkem_poly_reduce(struct ch_mlkem_poly *r);  /* Barrett: |.| <= (q-1)/2 */
 void ch_mlkem_poly_tomont(struct ch_mlkem_poly *r);  /* times 2^16 mod q */
-/* r = sum_i a[i] o b[i] (NTT domain, times 2^-16), Barrett-reduced. */
+/* Fill the cache of b (coefficients |.| < 2^15 with |b| < q for the products below). */
+void ch_mlkem_polyvec_mulcache(struct ch_mlkem_polyvec_cache *cache,
+                               const struct ch_mlkem_polyvec *b, unsigned int k);
+/* r = sum_j a[j] o b[j] (NTT domain, times 2^-16), |r| < q. All inputs |.| < q. */
 void ch_mlkem_polyvec_basemul_acc(struct ch_mlkem_poly *r, const struct ch_mlkem_polyvec *a,
-                                  const struct ch_mlkem_polyvec *b, unsigned int k);
+                                  const struct ch_mlkem_polyvec *b,
+                                  const struct ch_mlkem_polyvec_cache *cache, unsigned int k);
 
 /* mlkem_sample.c: FIPS 203 §4.2.2. */
 /* Alg. 7 SampleNTT(rho || x || y) into a (uniform mod q, NTT domain). rho is public. */
