@@ -92,6 +92,26 @@ static void test_sha256_compress_paths(void **state)
     }
 }
 
+/* Four interleaved compressions equal four generic ones. */
+static void test_sha256_compress_x4(void **state)
+{
+    (void)state;
+    for (size_t r = 0; r < 20; r++) {
+        uint32_t a[4][8], b[4][8];
+        uint32_t *hp[4];
+        const uint8_t *bp[4];
+        for (unsigned int k = 0; k < 4; k++) {
+            for (unsigned int i = 0; i < 8; i++)
+                a[k][i] = b[k][i] = (uint32_t)(r * 131u + k * 17u + i * 0x01010101u);
+            hp[k] = a[k];
+            bp[k] = msg + r * 7 + k * 64;
+            ch_sha256_compress_generic(b[k], bp[k], 1);
+        }
+        ch_sha256_compress_x4(hp, bp);
+        assert_memory_equal(a, b, sizeof a);
+    }
+}
+
 /* Snapshot after a block-aligned prefix, resume many times with different suffixes: each result
  * equals hashing prefix || suffix in one go (the FIPS 205 §11.2 PK.seed-block trick). */
 static void test_sha256_snapshot(void **state)
@@ -215,7 +235,8 @@ int main(void)
     fill();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_lengths),  cmocka_unit_test(test_sha512_lengths),
-        cmocka_unit_test(test_sha256_compress_paths), cmocka_unit_test(test_sha256_snapshot),
+        cmocka_unit_test(test_sha256_compress_paths),
+        cmocka_unit_test(test_sha256_compress_x4), cmocka_unit_test(test_sha256_snapshot),
         cmocka_unit_test(test_sha512_snapshot), cmocka_unit_test(test_hmac),
         cmocka_unit_test(test_mgf1),
     };

@@ -189,6 +189,51 @@ sha256_compress_shani(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
     _mm_storeu_si128((__m128i *)(void *)&h[0], s0);
     _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
 }
+
+/* Four independent single-block compressions interleaved: sha256rnds2 has a latency of several
+ * cycles, so one message stream leaves the unit idle most of the time; four streams fill it.
+ * Same register layout and schedule as sha256_compress_shani. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+sha256_compress_shani_x4(uint32_t *const h[4], const uint8_t *const blocks[4])
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i s0[4], s1[4], save0[4], save1[4], w[4][4];
+
+    for (unsigned int k = 0; k < 4; k++) {
+        __m128i t0 = _mm_loadu_si128((const __m128i *)(const void *)&h[k][0]);
+        __m128i t1 = _mm_loadu_si128((const __m128i *)(const void *)&h[k][4]);
+        t0 = _mm_shuffle_epi32(t0, 0xB1);
+        t1 = _mm_shuffle_epi32(t1, 0x1B);
+        s0[k] = save0[k] = _mm_alignr_epi8(t0, t1, 8);
+        s1[k] = save1[k] = _mm_blend_epi16(t1, t0, 0xF0);
+    }
+    for (unsigned int g = 0; g < 16; g++) {
+        const __m128i kg = _mm_loadu_si128((const __m128i *)(const void *)&K256[4 * g]);
+        for (unsigned int k = 0; k < 4; k++) {
+            __m128i msg;
+            if (g < 4) {
+                w[k][g] = _mm_shuffle_epi8(
+                    _mm_loadu_si128((const __m128i *)(const void *)(blocks[k] + 16 * g)), bswap);
+            } else {
+                __m128i x = _mm_sha256msg1_epu32(w[k][g & 3], w[k][(g + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(w[k][(g + 3) & 3], w[k][(g + 2) & 3], 4));
+                w[k][g & 3] = _mm_sha256msg2_epu32(x, w[k][(g + 3) & 3]);
+            }
+            msg = _mm_add_epi32(w[k][g & 3], kg);
+            s1[k] = _mm_sha256rnds2_epu32(s1[k], s0[k], msg);
+            msg = _mm_shuffle_epi32(msg, 0x0E);
+            s0[k] = _mm_sha256rnds2_epu32(s0[k], s1[k], msg);
+        }
+    }
+    for (unsigned int k = 0; k < 4; k++) {
+        __m128i a = _mm_add_epi32(s0[k], save0[k]);
+        __m128i b = _mm_add_epi32(s1[k], save1[k]);
+        __m128i t0 = _mm_shuffle_epi32(a, 0x1B);
+        b = _mm_shuffle_epi32(b, 0xB1);
+        _mm_storeu_si128((__m128i *)(void *)&h[k][0], _mm_blend_epi16(t0, b, 0xF0));
+        _mm_storeu_si128((__m128i *)(void *)&h[k][4], _mm_alignr_epi8(b, t0, 8));
+    }
+}
 #endif
 
 int ch_sha256_have_shani(void)
@@ -201,23 +246,42 @@ int ch_sha256_have_shani(void)
 #endif
 }
 
-void ch_sha256_compress(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
-{
 #ifdef CH_SHA2_HAVE_X86
-    /* 0 = not probed yet, 1 = generic, 2 = SHA-NI. A benign race: every thread that probes
-     * writes the same value. */
-    static volatile int impl = 0;
+/* 1 if SHA-NI is to be used. Probed once; a benign race: every thread that probes stores the
+ * same value. */
+static int use_shani(void)
+{
+    static volatile int impl = 0; /* 0 = not probed yet, 1 = generic, 2 = SHA-NI */
     int i = impl;
     if (i == 0) {
         i = ch_sha256_have_shani() ? 2 : 1;
         impl = i;
     }
-    if (i == 2) {
+    return i == 2;
+}
+#endif
+
+void ch_sha256_compress(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
+{
+#ifdef CH_SHA2_HAVE_X86
+    if (use_shani()) {
         sha256_compress_shani(h, blocks, nblocks);
         return;
     }
 #endif
     ch_sha256_compress_generic(h, blocks, nblocks);
+}
+
+void ch_sha256_compress_x4(uint32_t *const h[4], const uint8_t *const blocks[4])
+{
+#ifdef CH_SHA2_HAVE_X86
+    if (use_shani()) {
+        sha256_compress_shani_x4(h, blocks);
+        return;
+    }
+#endif
+    for (unsigned int k = 0; k < 4; k++)
+        ch_sha256_compress_generic(h[k], blocks[k], 1);
 }
 
 /* ---- SHA-512 compression (FIPS 180-4 §6.4.2) ---- */

@@ -69,6 +69,10 @@ void ch_sha512_resume(struct ch_sha512 *st, const struct ch_sha512_mid *mid);
  * portable code, exported so tests can check both paths. */
 void ch_sha256_compress(uint32_t h[8], const uint8_t *blocks, size_t nblocks);
 void ch_sha256_compress_generic(uint32_t h[8], const uint8_t *blocks, size_t nblocks);
+/* Four independent compressions of one block each: h[k] absorbs blocks[k] (64 bytes), k < 4.
+ * With SHA-NI the four are interleaved (about twice the throughput of four single calls); the
+ * h[k] must not overlap. */
+void ch_sha256_compress_x4(uint32_t *const h[4], const uint8_t *const blocks[4]);
 void ch_sha512_compress(uint64_t h[8], const uint8_t *blocks, size_t nblocks);
 /* 1 if ch_sha256_compress runs on SHA-NI on this machine. */
 int ch_sha256_have_shani(void);

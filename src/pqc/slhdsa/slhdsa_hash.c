@@ -89,6 +89,27 @@ void ch_slhdsa_ctx_clear(struct ch_slhdsa_ctx *c)
     ch_wipe(c, sizeof *c);
 }
 
+/* Alg. 6/7/8 chain loops, one F at a time through the table (used by SHAKE). */
+static void generic_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
+                                const uint32_t *steps, uint8_t *adrs, int gen_sk)
+{
+    const unsigned int n = c->p->n;
+    uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
+
+    memcpy(sk_adrs, adrs, sizeof sk_adrs);
+    ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
+    ch_slhdsa_adrs_set_keypair(sk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
+    for (unsigned int i = 0; i < c->p->len; i++) {
+        uint8_t *xi = x + (size_t)i * n;
+        if (gen_sk) {
+            ch_slhdsa_adrs_set_chain(sk_adrs, i);
+            c->hash->prf(c, xi, sk_adrs);
+        }
+        ch_slhdsa_adrs_set_chain(adrs, i);
+        c->hash->chain(c, xi, xi, start[i], steps[i], adrs);
+    }
+}
+
 /* ---- SHA2 (§11.2) ---- */
 
 /* Trunc_n(SHA-256(PK.seed || toByte(0, 64-n) || ADRSc || in)) for 22 + inlen <= 55: one
@@ -238,6 +259,115 @@ static void sha2_chain(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_
     ch_wipe(h, sizeof h);
 }
 
+/* One-block SHA-256 message ADRSc || (n bytes, filled later) || 0x80 || 0... || bit length. */
+static void sha256_block_template(uint8_t *blk, const uint8_t *adrsc, unsigned int n)
+{
+    const size_t L = CH_SLHDSA_ADRSC_BYTES + n;
+    memcpy(blk, adrsc, CH_SLHDSA_ADRSC_BYTES);
+    memset(blk + CH_SLHDSA_ADRSC_BYTES, 0, CH_SHA256_BLOCK_BYTES - CH_SLHDSA_ADRSC_BYTES);
+    blk[L] = 0x80;
+    store64be(blk + CH_SHA256_BLOCK_BYTES - 8, (uint64_t)(CH_SHA256_BLOCK_BYTES + L) * 8u);
+}
+
+/* ADRSc offsets of the chain address (ADRS[24:28]) and hash address (ADRS[28:32]). */
+#define ADRSC_CHAIN 14
+#define ADRSC_HASH 18
+#define LANES 4
+
+struct lane {
+    unsigned int chain, j, end;
+    int active;
+};
+
+/* Put the next chain with work to do into lane k (block blk), or mark the lane idle. */
+static void lane_load(struct lane *ln, uint8_t *blk, const uint8_t *x, const uint32_t *start,
+                      const uint32_t *steps, unsigned int *next, unsigned int len, unsigned int n)
+{
+    while (*next < len && steps[*next] == 0)
+        (*next)++;
+    if (*next == len) {
+        ln->active = 0;
+        return;
+    }
+    ln->chain = (*next)++;
+    ln->j = start[ln->chain];
+    ln->end = ln->j + steps[ln->chain];
+    ln->active = 1;
+    store32be(blk + ADRSC_CHAIN, ln->chain);
+    memcpy(blk + CH_SLHDSA_ADRSC_BYTES, x + (size_t)ln->chain * n, n);
+}
+
+/* Alg. 6/7/8 chain loops with F = SHA-256, four chains at a time through the interleaved
+ * compression: each lane holds one chain's block (ADRSc || value || padding) and takes the next
+ * chain as soon as its own is done, so the lanes stay busy until the last few steps. */
+static void sha2_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
+                             const uint32_t *steps, uint8_t *adrs, int gen_sk)
+{
+    const unsigned int n = c->p->n, len = c->p->len;
+    uint8_t blk[LANES][CH_SHA256_BLOCK_BYTES];
+    uint32_t h[LANES][8];
+    uint32_t *const hp[LANES] = {h[0], h[1], h[2], h[3]};
+    const uint8_t *const bp[LANES] = {blk[0], blk[1], blk[2], blk[3]};
+    uint8_t adrsc[CH_SLHDSA_ADRSC_BYTES];
+    struct lane ln[LANES];
+    unsigned int next = 0;
+
+    if (gen_sk) {
+        /* PRF(PK.seed, SK.seed, skADRS) for chains i..i+3 (Alg. 6 lines 3-5). */
+        uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
+        memcpy(sk_adrs, adrs, sizeof sk_adrs);
+        ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
+        ch_slhdsa_adrs_set_keypair(sk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
+        ch_slhdsa_adrs_compress(adrsc, sk_adrs);
+        for (unsigned int k = 0; k < LANES; k++) {
+            sha256_block_template(blk[k], adrsc, n);
+            memcpy(blk[k] + CH_SLHDSA_ADRSC_BYTES, c->sk_seed, n);
+        }
+        for (unsigned int i = 0; i < len; i += LANES) {
+            for (unsigned int k = 0; k < LANES; k++) {
+                store32be(blk[k] + ADRSC_CHAIN, i + k < len ? i + k : len - 1);
+                memcpy(h[k], c->sha256.h, sizeof h[k]);
+            }
+            ch_sha256_compress_x4(hp, bp);
+            for (unsigned int k = 0; k < LANES && i + k < len; k++) {
+                for (unsigned int w = 0; w < n / 4; w++)
+                    store32be(x + (size_t)(i + k) * n + 4 * w, h[k][w]);
+            }
+        }
+    }
+
+    ch_slhdsa_adrs_compress(adrsc, adrs);
+    for (unsigned int k = 0; k < LANES; k++) {
+        sha256_block_template(blk[k], adrsc, n);
+        lane_load(&ln[k], blk[k], x, start, steps, &next, len, n);
+    }
+    for (;;) {
+        int any = 0;
+        for (unsigned int k = 0; k < LANES; k++) {
+            if (ln[k].active) {
+                store32be(blk[k] + ADRSC_HASH, ln[k].j);
+                any = 1;
+            }
+            memcpy(h[k], c->sha256.h, sizeof h[k]);
+        }
+        if (!any)
+            break;
+        ch_sha256_compress_x4(hp, bp);   /* idle lanes compute a discarded block */
+        for (unsigned int k = 0; k < LANES; k++) {
+            if (!ln[k].active)
+                continue;
+            for (unsigned int w = 0; w < n / 4; w++)
+                store32be(blk[k] + CH_SLHDSA_ADRSC_BYTES + 4 * w, h[k][w]);
+            if (++ln[k].j == ln[k].end) {
+                memcpy(x + (size_t)ln[k].chain * n, blk[k] + CH_SLHDSA_ADRSC_BYTES, n);
+                lane_load(&ln[k], blk[k], x, start, steps, &next, len, n);
+            }
+        }
+    }
+    ch_wipe(blk, sizeof blk);
+    ch_wipe(h, sizeof h);
+}
+
 /* PRF_msg = Trunc_n(HMAC-SHA-256(SK.prf, opt_rand || M)) (§11.2.1). */
 static void sha2_prf_msg_cat1(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *sk_prf,
                               const uint8_t *opt_rand, const struct ch_slhdsa_msg *m)
@@ -319,6 +449,7 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat1 = {
     .h = sha2_h_cat1,
     .t = sha2_t_cat1,
     .chain = sha2_chain,
+    .wots_chains = sha2_wots_chains,
     .prf_msg = sha2_prf_msg_cat1,
     .h_msg = sha2_h_msg_cat1,
 };
@@ -329,6 +460,7 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35 = {
     .h = sha2_h_cat35,
     .t = sha2_t_cat35,
     .chain = sha2_chain,
+    .wots_chains = sha2_wots_chains,
     .prf_msg = sha2_prf_msg_cat35,
     .h_msg = sha2_h_msg_cat35,
 };
@@ -436,6 +568,7 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_shake = {
     .h = shake_h,
     .t = shake_t,
     .chain = shake_chain,
+    .wots_chains = generic_wots_chains,
     .prf_msg = shake_prf_msg,
     .h_msg = shake_h_msg,
 };

@@ -88,6 +88,13 @@ struct ch_slhdsa_hash {
      * out may equal in. The hash address of adrs is left unspecified. */
     void (*chain)(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *in,
                   unsigned int i, unsigned int s, uint8_t *adrs);
+    /* The WOTS+ chains of one key pair (inner loops of Alg. 6, 7, 8): for every i < len,
+     * x_i <- chain(x_i, start[i], steps[i]) with chain address i. With gen_sk set, x_i is first
+     * set to the secret PRF(PK.seed, SK.seed, skADRS) of Alg. 6/7 (skADRS: type WOTS_PRF, same
+     * key pair, chain i). adrs: WOTS_HASH address with layer, tree and key pair set; its chain
+     * and hash words are left unspecified. x is len * n bytes. */
+    void (*wots_chains)(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
+                        const uint32_t *steps, uint8_t *adrs, int gen_sk);
     /* PRF_msg(SK.prf, opt_rand, M), n bytes */
     void (*prf_msg)(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *sk_prf,
                     const uint8_t *opt_rand, const struct ch_slhdsa_msg *m);

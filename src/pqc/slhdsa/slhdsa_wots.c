@@ -51,24 +51,19 @@ static void wots_digits(const struct ch_slhdsa_params *p, uint32_t *d, const uin
 void ch_slhdsa_wots_pkgen(const struct ch_slhdsa_ctx *c, uint8_t *pk, uint8_t *adrs)
 {
     const struct ch_slhdsa_params *p = c->p;
-    const unsigned int n = p->n;
     uint8_t tmp[CH_SLHDSA_MAX_LEN * CH_SLHDSA_MAX_N];
-    uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES], pk_adrs[CH_SLHDSA_ADRS_BYTES];
-    const uint32_t kp = ch_slhdsa_adrs_get_keypair(adrs);
+    uint32_t start[CH_SLHDSA_MAX_LEN], steps[CH_SLHDSA_MAX_LEN];
+    uint8_t pk_adrs[CH_SLHDSA_ADRS_BYTES];
 
-    memcpy(sk_adrs, adrs, sizeof sk_adrs);
-    ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
-    ch_slhdsa_adrs_set_keypair(sk_adrs, kp);
     for (unsigned int i = 0; i < p->len; i++) {
-        uint8_t *x = tmp + (size_t)i * n;
-        ch_slhdsa_adrs_set_chain(sk_adrs, i);
-        c->hash->prf(c, x, sk_adrs);                  /* secret chain start */
-        ch_slhdsa_adrs_set_chain(adrs, i);
-        c->hash->chain(c, x, x, 0, W - 1u, adrs);     /* public chain end */
+        start[i] = 0;
+        steps[i] = W - 1u;
     }
-    memcpy(pk_adrs, adrs, sizeof pk_adrs);
+    /* lines 1-9: secret chain starts, chained in place to the public chain ends */
+    c->hash->wots_chains(c, tmp, start, steps, adrs, 1);
+    memcpy(pk_adrs, adrs, sizeof pk_adrs);                     /* lines 10-13 */
     ch_slhdsa_adrs_set_type_and_clear(pk_adrs, CH_SLHDSA_WOTS_PK);
-    ch_slhdsa_adrs_set_keypair(pk_adrs, kp);
+    ch_slhdsa_adrs_set_keypair(pk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
     c->hash->t(c, pk, pk_adrs, tmp, p->len);
 }
 
@@ -77,21 +72,12 @@ void ch_slhdsa_wots_sign(const struct ch_slhdsa_ctx *c, uint8_t *sig, const uint
                          uint8_t *adrs)
 {
     const struct ch_slhdsa_params *p = c->p;
-    const unsigned int n = p->n;
-    uint32_t d[CH_SLHDSA_MAX_LEN];
-    uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
+    uint32_t start[CH_SLHDSA_MAX_LEN], steps[CH_SLHDSA_MAX_LEN];
 
-    wots_digits(p, d, msg);
-    memcpy(sk_adrs, adrs, sizeof sk_adrs);
-    ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
-    ch_slhdsa_adrs_set_keypair(sk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
-    for (unsigned int i = 0; i < p->len; i++) {
-        uint8_t *x = sig + (size_t)i * n;
-        ch_slhdsa_adrs_set_chain(sk_adrs, i);
-        c->hash->prf(c, x, sk_adrs);
-        ch_slhdsa_adrs_set_chain(adrs, i);
-        c->hash->chain(c, x, x, 0, d[i], adrs);
-    }
+    wots_digits(p, steps, msg);                                /* lines 1-9 */
+    for (unsigned int i = 0; i < p->len; i++)
+        start[i] = 0;
+    c->hash->wots_chains(c, sig, start, steps, adrs, 1);       /* lines 10-16 */
 }
 
 /* Alg. 8. pk may alias msg: the digits are taken before anything is written. */
@@ -99,17 +85,16 @@ void ch_slhdsa_wots_pk_from_sig(const struct ch_slhdsa_ctx *c, uint8_t *pk, cons
                                 const uint8_t *msg, uint8_t *adrs)
 {
     const struct ch_slhdsa_params *p = c->p;
-    const unsigned int n = p->n;
-    uint32_t d[CH_SLHDSA_MAX_LEN];
+    uint32_t start[CH_SLHDSA_MAX_LEN], steps[CH_SLHDSA_MAX_LEN];
     uint8_t tmp[CH_SLHDSA_MAX_LEN * CH_SLHDSA_MAX_N];
     uint8_t pk_adrs[CH_SLHDSA_ADRS_BYTES];
 
-    wots_digits(p, d, msg);
-    for (unsigned int i = 0; i < p->len; i++) {
-        ch_slhdsa_adrs_set_chain(adrs, i);
-        c->hash->chain(c, tmp + (size_t)i * n, sig + (size_t)i * n, d[i], W - 1u - d[i], adrs);
-    }
-    memcpy(pk_adrs, adrs, sizeof pk_adrs);
+    wots_digits(p, start, msg);                                /* lines 1-9 */
+    for (unsigned int i = 0; i < p->len; i++)
+        steps[i] = W - 1u - start[i];
+    memcpy(tmp, sig, (size_t)p->len * p->n);
+    c->hash->wots_chains(c, tmp, start, steps, adrs, 0);       /* lines 10-13 */
+    memcpy(pk_adrs, adrs, sizeof pk_adrs);                     /* lines 14-17 */
     ch_slhdsa_adrs_set_type_and_clear(pk_adrs, CH_SLHDSA_WOTS_PK);
     ch_slhdsa_adrs_set_keypair(pk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
     c->hash->t(c, pk, pk_adrs, tmp, p->len);
