@@ -34,6 +34,11 @@ extern "C" {
 #define CK_DECLARE_FUNCTION(returnType, name) CK_SPEC returnType name
 #endif
 
+/* 2.x-era name some code uses at function definitions. */
+#ifndef CK_DEFINE_FUNCTION
+#define CK_DEFINE_FUNCTION(returnType, name) CK_SPEC returnType name
+#endif
+
 #ifndef CK_DECLARE_FUNCTION_POINTER
 #define CK_DECLARE_FUNCTION_POINTER(returnType, name) returnType (CK_PTR name)
 #endif
