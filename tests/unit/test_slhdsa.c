@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for src/pqc/slhdsa (FIPS 205): sign/verify round trips for the parameter sets that
+ * have no sigGen vector (SHA2-128f, SHA2-192f, SHAKE-128s, SHAKE-256s), and the negative cases
+ * of the external interface (context length, modified message/signature/context, wrong
+ * signature length, pre-hash domain separation) on the fast 'f' sets. Known answers for all
+ * twelve sets come from the ACVP vectors (suite 'vectors'). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pqc/common/sha2.h"
+#include "pqc/slhdsa/slhdsa.h"
+
+static uint8_t sig[CH_SLHDSA_MAX_SIG_BYTES + 16];
+static uint8_t sig2[CH_SLHDSA_MAX_SIG_BYTES + 16];
+static uint8_t ctx255[256];
+static const uint8_t msg[] = "the quick brown fox jumps over the lazy dog";
+
+struct keys {
+    uint8_t sk[CH_SLHDSA_MAX_SK_BYTES];
+    uint8_t pk[CH_SLHDSA_MAX_PK_BYTES];
+};
+
+static const struct ch_slhdsa_params *set(enum ch_slhdsa_set s)
+{
+    const struct ch_slhdsa_params *p = ch_slhdsa_params_get(s);
+    assert_non_null(p);
+    return p;
+}
+
+static void keygen(const struct ch_slhdsa_params *p, struct keys *k, uint8_t salt)
+{
+    uint8_t seeds[3 * CH_SLHDSA_MAX_N];
+    for (size_t i = 0; i < sizeof seeds; i++)
+        seeds[i] = (uint8_t)(i * 29u + salt);
+    assert_int_equal(ch_slhdsa_keygen_internal(p, seeds, seeds + p->n, seeds + 2 * p->n, k->sk,
+                                               k->pk),
+                     CH_PQC_OK);
+    /* sk = SK.seed || SK.prf || PK.seed || PK.root and pk = PK.seed || PK.root */
+    assert_memory_equal(k->sk, seeds, 3 * p->n);
+    assert_memory_equal(k->sk + 2 * p->n, k->pk, 2 * p->n);
+}
+
+/* Sign (pure, with a context, hedged), verify, then tamper with message, signature, context. */
+static void roundtrip(enum ch_slhdsa_set s)
+{
+    const struct ch_slhdsa_params *p = set(s);
+    struct keys k;
+    uint8_t rnd[CH_SLHDSA_MAX_N];
+    uint8_t m2[sizeof msg];
+    static const uint8_t ctx[] = {'c', 't', 'x'};
+
+    keygen(p, &k, (uint8_t)s);
+    memset(rnd, 0x5A, sizeof rnd);
+    assert_int_equal(ch_slhdsa_sign(p, sig, sizeof sig, msg, sizeof msg, ctx, sizeof ctx, k.sk,
+                                    rnd),
+                     CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx, sizeof ctx,
+                                      k.pk),
+                     CH_PQC_OK);
+
+    memcpy(m2, msg, sizeof msg);
+    m2[3] ^= 0x01;
+    assert_int_equal(ch_slhdsa_verify(p, m2, sizeof m2, sig, p->sig_bytes, ctx, sizeof ctx,
+                                      k.pk),
+                     CH_PQC_ERR_VERIFY);
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx, sizeof ctx - 1,
+                                      k.pk),
+                     CH_PQC_ERR_VERIFY);
+    /* a flipped bit in R, in the FORS part and in the last hypertree layer */
+    const size_t where[] = {0, p->n + 5, p->sig_bytes - 1};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+        sig[where[i]] ^= 0x10;
+        assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx,
+                                          sizeof ctx, k.pk),
+                         CH_PQC_ERR_VERIFY);
+        sig[where[i]] ^= 0x10;
+    }
+    /* the internal interface does not accept the external signature (M' != M) */
+    assert_int_equal(ch_slhdsa_verify_internal(p, msg, sizeof msg, sig, p->sig_bytes, k.pk),
+                     CH_PQC_ERR_VERIFY);
+}
+
+static void test_roundtrip_sha2_128f(void **state)
+{
+    (void)state;
+    roundtrip(CH_SLHDSA_SHA2_128F);
+}
+
+static void test_roundtrip_sha2_192f(void **state)
+{
+    (void)state;
+    roundtrip(CH_SLHDSA_SHA2_192F);
+}
+
+static void test_roundtrip_shake_128s(void **state)
+{
+    (void)state;
+    roundtrip(CH_SLHDSA_SHAKE_128S);
+}
+
+static void test_roundtrip_shake_256s(void **state)
+{
+    (void)state;
+    roundtrip(CH_SLHDSA_SHAKE_256S);
+}
+
+/* Contexts of 0 and 255 bytes work; 256 is refused by sign and verify without touching sig. */
+static void test_context_length(void **state)
+{
+    (void)state;
+    const struct ch_slhdsa_params *p = set(CH_SLHDSA_SHA2_128F);
+    struct keys k;
+
+    keygen(p, &k, 1);
+    for (size_t i = 0; i < sizeof ctx255; i++)
+        ctx255[i] = (uint8_t)i;
+    assert_int_equal(ch_slhdsa_sign(p, sig, sizeof sig, msg, sizeof msg, ctx255, 255, k.sk, NULL),
+                     CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx255, 255, k.pk),
+                     CH_PQC_OK);
+    ctx255[200] ^= 1;
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx255, 255, k.pk),
+                     CH_PQC_ERR_VERIFY);
+    ctx255[200] ^= 1;
+
+    memset(sig2, 0xEE, sizeof sig2);
+    assert_int_equal(ch_slhdsa_sign(p, sig2, sizeof sig2, msg, sizeof msg, ctx255, 256, k.sk,
+                                    NULL),
+                     CH_PQC_ERR_CONTEXT);
+    assert_int_equal(sig2[0], 0xEE);
+    assert_int_equal(sig2[p->sig_bytes - 1], 0xEE);
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx255, 256, k.pk),
+                     CH_PQC_ERR_CONTEXT);
+    assert_int_equal(ch_slhdsa_hash_sign(p, sig2, sizeof sig2, msg, sizeof msg, ctx255, 256,
+                                         CH_SLHDSA_PH_SHA256, k.sk, NULL),
+                     CH_PQC_ERR_CONTEXT);
+
+    /* empty context: NULL is accepted with length 0 and differs from a 1-byte context */
+    assert_int_equal(ch_slhdsa_sign(p, sig, sizeof sig, msg, sizeof msg, NULL, 0, k.sk, NULL),
+                     CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, NULL, 0, k.pk),
+                     CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx255, 1, k.pk),
+                     CH_PQC_ERR_VERIFY);
+}
+
+/* A signature of the wrong length is refused without being read: the buffers handed over are
+ * heap blocks of exactly that length, so ASan would flag any read past them. */
+static void test_wrong_length(void **state)
+{
+    (void)state;
+    const struct ch_slhdsa_params *p = set(CH_SLHDSA_SHA2_128F);
+    struct keys k;
+
+    keygen(p, &k, 2);
+    assert_int_equal(ch_slhdsa_sign(p, sig, sizeof sig, msg, sizeof msg, NULL, 0, k.sk, NULL),
+                     CH_PQC_OK);
+    const size_t lens[] = {0, 1, p->n, p->sig_bytes - 1, p->sig_bytes + 1,
+                           CH_SLHDSA_128S_SIG_BYTES};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        uint8_t *s = malloc(lens[i] + 1);
+        assert_non_null(s);
+        memcpy(s, sig, lens[i] < p->sig_bytes ? lens[i] : p->sig_bytes);
+        assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, s, lens[i], NULL, 0, k.pk),
+                         CH_PQC_ERR_VERIFY);
+        assert_int_equal(ch_slhdsa_verify_internal(p, msg, sizeof msg, s, lens[i], k.pk),
+                         CH_PQC_ERR_VERIFY);
+        assert_int_equal(ch_slhdsa_hash_verify(p, msg, sizeof msg, s, lens[i], NULL, 0,
+                                               CH_SLHDSA_PH_SHA256, k.pk),
+                         CH_PQC_ERR_VERIFY);
+        free(s);
+    }
+    /* the right length still verifies */
+    assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, NULL, 0, k.pk),
+                     CH_PQC_OK);
+    /* an output buffer one byte short is refused and left alone */
+    memset(sig2, 0xEE, sizeof sig2);
+    assert_int_equal(ch_slhdsa_sign(p, sig2, p->sig_bytes - 1, msg, sizeof msg, NULL, 0, k.sk,
+                                    NULL),
+                     CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_sign_internal(p, sig2, p->sig_bytes - 1, msg, sizeof msg, k.sk,
+                                             NULL),
+                     CH_PQC_ERR_INPUT);
+    assert_int_equal(sig2[0], 0xEE);
+}
+
+/* Deterministic signing repeats itself and equals hedged signing with addrnd = PK.seed;
+ * another addrnd gives another (valid) signature. */
+static void test_deterministic_hedged(void **state)
+{
+    (void)state;
+    const struct ch_slhdsa_params *p = set(CH_SLHDSA_SHAKE_128F);
+    struct keys k;
+    uint8_t rnd[CH_SLHDSA_MAX_N];
+
+    keygen(p, &k, 3);
+    assert_int_equal(ch_slhdsa_sign_internal(p, sig, sizeof sig, msg, sizeof msg, k.sk, NULL),
+                     CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_sign_internal(p, sig2, sizeof sig2, msg, sizeof msg, k.sk,
+                                             k.pk),
+                     CH_PQC_OK);
+    assert_memory_equal(sig, sig2, p->sig_bytes);
+    memset(rnd, 0x33, sizeof rnd);
+    assert_int_equal(ch_slhdsa_sign_internal(p, sig2, sizeof sig2, msg, sizeof msg, k.sk, rnd),
+                     CH_PQC_OK);
+    assert_memory_not_equal(sig, sig2, p->n);
+    assert_int_equal(ch_slhdsa_verify_internal(p, msg, sizeof msg, sig2, p->sig_bytes, k.pk),
+                     CH_PQC_OK);
+    /* an empty message is a message */
+    assert_int_equal(ch_slhdsa_sign_internal(p, sig, sizeof sig, NULL, 0, k.sk, NULL), CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_verify_internal(p, NULL, 0, sig, p->sig_bytes, k.pk), CH_PQC_OK);
+}
+
+/* HashSLH-DSA: every pre-hash verifies with itself only, the digest form equals the message
+ * form, and a pre-hash signature is no pure signature (domain separator 1 vs 0). */
+static void test_prehash(void **state)
+{
+    (void)state;
+    const struct ch_slhdsa_params *p = set(CH_SLHDSA_SHA2_128F);
+    struct keys k;
+    static const enum ch_slhdsa_ph phs[] = {CH_SLHDSA_PH_SHA256, CH_SLHDSA_PH_SHA512,
+                                            CH_SLHDSA_PH_SHAKE128, CH_SLHDSA_PH_SHAKE256};
+    static const uint8_t ctx[] = {0x01, 0x02};
+
+    keygen(p, &k, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(ch_slhdsa_hash_sign(p, sig, sizeof sig, msg, sizeof msg, ctx,
+                                             sizeof ctx, phs[i], k.sk, NULL),
+                         CH_PQC_OK);
+        assert_int_equal(ch_slhdsa_hash_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx,
+                                               sizeof ctx, phs[i], k.pk),
+                         CH_PQC_OK);
+        assert_int_equal(ch_slhdsa_hash_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx,
+                                               sizeof ctx, phs[(i + 1) % 4], k.pk),
+                         CH_PQC_ERR_VERIFY);
+        assert_int_equal(ch_slhdsa_verify(p, msg, sizeof msg, sig, p->sig_bytes, ctx,
+                                          sizeof ctx, k.pk),
+                         CH_PQC_ERR_VERIFY);
+        assert_int_equal(ch_slhdsa_hash_verify(p, msg, sizeof msg - 1, sig, p->sig_bytes, ctx,
+                                               sizeof ctx, phs[i], k.pk),
+                         CH_PQC_ERR_VERIFY);
+    }
+    /* the digest form with the right digest gives the same signature */
+    uint8_t d[64];
+    assert_int_equal(ch_slhdsa_hash_sign(p, sig, sizeof sig, msg, sizeof msg, ctx, sizeof ctx,
+                                         CH_SLHDSA_PH_SHA512, k.sk, NULL),
+                     CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_ph_bytes(CH_SLHDSA_PH_SHA512), 64);
+    ch_sha512(d, msg, sizeof msg);
+    assert_int_equal(ch_slhdsa_hash_sign_digest(p, sig2, sizeof sig2, d, 64, ctx, sizeof ctx,
+                                                CH_SLHDSA_PH_SHA512, k.sk, NULL),
+                     CH_PQC_OK);
+    assert_memory_equal(sig, sig2, p->sig_bytes);
+    assert_int_equal(ch_slhdsa_hash_verify_digest(p, d, 64, sig, p->sig_bytes, ctx, sizeof ctx,
+                                                  CH_SLHDSA_PH_SHA512, k.pk),
+                     CH_PQC_OK);
+    /* wrong digest length or unknown pre-hash */
+    assert_int_equal(ch_slhdsa_hash_verify_digest(p, d, 32, sig, p->sig_bytes, ctx, sizeof ctx,
+                                                  CH_SLHDSA_PH_SHA512, k.pk),
+                     CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_hash_sign_digest(p, sig2, sizeof sig2, d, 63, ctx, sizeof ctx,
+                                                CH_SLHDSA_PH_SHA512, k.sk, NULL),
+                     CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_hash_sign(p, sig2, sizeof sig2, msg, sizeof msg, ctx, sizeof ctx,
+                                         (enum ch_slhdsa_ph)99, k.sk, NULL),
+                     CH_PQC_ERR_INPUT);
+}
+
+/* The table agrees with FIPS 205 Table 2 and the size macros; names resolve both ways. */
+static void test_params(void **state)
+{
+    (void)state;
+    static const size_t sizes[][3] = {
+        {CH_SLHDSA_128S_PK_BYTES, CH_SLHDSA_128S_SK_BYTES, CH_SLHDSA_128S_SIG_BYTES},
+        {CH_SLHDSA_128F_PK_BYTES, CH_SLHDSA_128F_SK_BYTES, CH_SLHDSA_128F_SIG_BYTES},
+        {CH_SLHDSA_192S_PK_BYTES, CH_SLHDSA_192S_SK_BYTES, CH_SLHDSA_192S_SIG_BYTES},
+        {CH_SLHDSA_192F_PK_BYTES, CH_SLHDSA_192F_SK_BYTES, CH_SLHDSA_192F_SIG_BYTES},
+        {CH_SLHDSA_256S_PK_BYTES, CH_SLHDSA_256S_SK_BYTES, CH_SLHDSA_256S_SIG_BYTES},
+        {CH_SLHDSA_256F_PK_BYTES, CH_SLHDSA_256F_SK_BYTES, CH_SLHDSA_256F_SIG_BYTES},
+    };
+    for (int s = 0; s < CH_SLHDSA_SET_COUNT; s++) {
+        const struct ch_slhdsa_params *p = set((enum ch_slhdsa_set)s);
+        assert_ptr_equal(ch_slhdsa_params_by_name(p->name), p);
+        assert_int_equal(p->pk_bytes, sizes[s / 2][0]);
+        assert_int_equal(p->sk_bytes, sizes[s / 2][1]);
+        assert_int_equal(p->sig_bytes, sizes[s / 2][2]);
+        assert_int_equal(p->h, p->d * p->hp);
+        assert_true(p->sig_bytes <= CH_SLHDSA_MAX_SIG_BYTES);
+    }
+    assert_null(ch_slhdsa_params_get(CH_SLHDSA_SET_COUNT));
+    assert_null(ch_slhdsa_params_by_name("SLH-DSA-SHA2-128x"));
+    assert_null(ch_slhdsa_params_by_name(NULL));
+    assert_string_equal(set(CH_SLHDSA_SHAKE_256F)->name, "SLH-DSA-SHAKE-256f");
+}
+
+static void test_null_args(void **state)
+{
+    (void)state;
+    const struct ch_slhdsa_params *p = set(CH_SLHDSA_SHA2_128F);
+    uint8_t sk[64] = {0}, pk[32] = {0};
+    assert_int_equal(ch_slhdsa_keygen_internal(NULL, sk, sk, sk, sk, pk), CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_keygen_internal(p, NULL, sk, sk, sk, pk), CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_sign(p, NULL, 0, msg, 1, NULL, 0, sk, NULL), CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_sign(p, sig, sizeof sig, NULL, 5, NULL, 0, sk, NULL),
+                     CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_sign(p, sig, sizeof sig, msg, 1, NULL, 3, sk, NULL),
+                     CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_verify(p, msg, 1, sig, p->sig_bytes, NULL, 0, NULL),
+                     CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_verify_internal(p, msg, 1, NULL, p->sig_bytes, pk),
+                     CH_PQC_ERR_INPUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_null_args),
+        cmocka_unit_test(test_roundtrip_sha2_128f),
+        cmocka_unit_test(test_roundtrip_sha2_192f),
+        cmocka_unit_test(test_roundtrip_shake_128s),
+        cmocka_unit_test(test_roundtrip_shake_256s),
+        cmocka_unit_test(test_context_length),
+        cmocka_unit_test(test_wrong_length),
+        cmocka_unit_test(test_deterministic_hedged),
+        cmocka_unit_test(test_prehash),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
