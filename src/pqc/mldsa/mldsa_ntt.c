@@ -42,10 +42,11 @@ static const int32_t zetas[CH_MLDSA_N] = {
     -554416, 3919660, -48306, -1362209, 3937738, 1400424, -846154, 1976782,
 };
 
-/* 2^64 / 256 mod q (= 41978 after reduction): the final Montgomery multiplication in
- * ch_mldsa_invntt_tomont both divides by 256 (Alg. 42 line 21, f = 8347681 = 256^-1) and
- * multiplies by 2^32. */
+/* The last layer of ch_mldsa_invntt_tomont also applies Alg. 42 lines 21-23 (times
+ * f = 256^-1 mod q) and the extra factor 2^32: INVNTT_F = f 2^64 mod q, and INVNTT_FZ =
+ * -zeta^BitRev8(1) f 2^64 mod q, the layer's own twiddle folded in (both mod+- q). */
 #define INVNTT_F 41978
+#define INVNTT_FZ 3975713
 
 static inline int32_t mont_mul(int32_t a, int32_t b)
 {
@@ -72,12 +73,13 @@ void ch_mldsa_ntt(struct ch_mldsa_poly *a)
 
 /* Alg. 42. The sums of the Gentleman-Sande butterflies double the bound once per layer: with
  * |input| < q, the largest intermediate is below 256 q = 2145386752 < 2^31, so no reduction is
- * needed; the differences are reduced by their Montgomery product with zeta. */
+ * needed; the differences are reduced by their Montgomery product with zeta. The last layer
+ * (len = 128, m = 1) is written out to merge the final scaling into it. */
 void ch_mldsa_invntt_tomont(struct ch_mldsa_poly *a)
 {
     int32_t *w = a->c;
     unsigned int m = CH_MLDSA_N;
-    for (unsigned int len = 1; len < CH_MLDSA_N; len <<= 1) {
+    for (unsigned int len = 1; len < CH_MLDSA_N / 2; len <<= 1) {
         for (unsigned int start = 0; start < CH_MLDSA_N; start += 2 * len) {
             int32_t z = -zetas[--m];
             for (unsigned int j = start; j < start + len; j++) {
@@ -87,8 +89,11 @@ void ch_mldsa_invntt_tomont(struct ch_mldsa_poly *a)
             }
         }
     }
-    for (unsigned int j = 0; j < CH_MLDSA_N; j++)
-        w[j] = mont_mul(INVNTT_F, w[j]);
+    for (unsigned int j = 0; j < CH_MLDSA_N / 2; j++) {
+        int32_t t = w[j];
+        w[j] = mont_mul(INVNTT_F, t + w[j + 128]);
+        w[j + 128] = mont_mul(INVNTT_FZ, t - w[j + 128]);
+    }
 }
 
 void ch_mldsa_poly_pointwise(struct ch_mldsa_poly *c, const struct ch_mldsa_poly *a,

@@ -225,6 +225,13 @@ static int sign_core(const struct ch_mldsa_params *p, const struct sign_key *k,
             ch_mldsa_poly_center(&y[j]);
             bad |= ch_mldsa_poly_norm_exceeds(&y[j], p->gamma1 - (int32_t)p->beta);
         }
+        /* line 23, first half: decided before <<c s2>> is computed, saving k inverse NTTs on
+         * about half of the attempts. Which of the two bounds failed is revealed, as in the
+         * reference implementation: each is a bound on a fresh, never released value. */
+        bad = ch_ct_barrier_u32(bad) & 1u;
+        CH_CT_PUBLIC(&bad, sizeof bad);
+        if (bad)
+            continue;
         /* lines 19, 21: w - <<c s2>> (kept in w, mod q) and r0 = its LowBits */
         for (unsigned int i = 0; i < p->k; i++) {
             ch_mldsa_poly_pointwise(&tmp, &cp, &k->s2[i]);
@@ -234,7 +241,7 @@ static int sign_core(const struct ch_mldsa_params *p, const struct sign_key *k,
                 bad |= abs_ge(ch_mldsa_lowbits(w[i].c[c], g2), g2 - (int32_t)p->beta);
             }
         }
-        /* line 23 */
+        /* line 23, second half */
         bad = ch_ct_barrier_u32(bad) & 1u;
         CH_CT_PUBLIC(&bad, sizeof bad);
         if (bad)
