@@ -3,7 +3,7 @@
 # Craton HSM test tool: writes tests/unit/test_headers_names.h, the list of every constant,
 # structure member and function-list entry our PKCS#11 headers define, which the header
 # cross-check (test_headers_xc_*.c) compiles against our headers and against foreign ones.
-# Run it after changing include/craton_hsm/pkcs11t.h or pkcs11f.h:
+# Run it after changing include/craton_hsm/pkcs11t.h, pkcs11f.h or pkcs11x.h:
 #     python3 tests/unit/test_headers_gen.py
 import pathlib
 import re
@@ -52,9 +52,10 @@ def functions(text, table):
 def main():
     t = (INC / "pkcs11t.h").read_text()
     f = (INC / "pkcs11f.h").read_text()
-    v240 = functions(f, "CH_P11_FUNCS_V240")
-    v30 = functions(f, "CH_P11_FUNCS_V30")
-    v32 = functions(f, "CH_P11_FUNCS_V32")
+    x = (INC / "pkcs11x.h").read_text()
+    v240 = functions(x, "CH_P11_FUNCS_V240")
+    v30 = functions(x, "CH_P11_FUNCS_V30")
+    v32 = functions(x, "CH_P11_FUNCS_V32")
     lists = [("CK_FUNCTION_LIST", v240), ("CK_FUNCTION_LIST_3_0", v240 + v30),
              ("CK_FUNCTION_LIST_3_2", v240 + v30 + v32)]
     lines = [

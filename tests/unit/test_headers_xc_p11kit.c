@@ -5,7 +5,14 @@
  * parameter structures, so only the structures it has are listed here.
  */
 #include <p11-kit/pkcs11.h>
+#include "craton_hsm/pkcs11x.h"
 #include "test_headers_xc.h"
+
+/* Every parameter of our prototypes has the same type as in this header (the tables of
+ * pkcs11x.h only use standard type names, so they expand here against the foreign types). */
+#define CH_XC_SIGNATURE(name, args) \
+    _Static_assert(__builtin_types_compatible_p(CK_##name, CK_RV (*) args), #name);
+CH_P11_FUNCS_V240(CH_XC_SIGNATURE)
 
 #define CH_XC_WANT(s) CH_XC_P11KIT_HAS_##s
 #define CH_XC_P11KIT_HAS_CK_VERSION 1
