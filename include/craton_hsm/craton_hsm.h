@@ -35,6 +35,19 @@
 #define CH_INTERFACE_V32_MINOR   2
 
 /*
+ * The 3.2 text ends CK_FUNCTION_LIST_3_2 with C_AsyncJoin (102 entries), but some 3.2 headers
+ * (NSS's among them) append C_WrapKeyAuthenticated and C_UnwrapKeyAuthenticated after it. A
+ * caller built with such a header reads two pointers past a plain CK_FUNCTION_LIST_3_2. The
+ * module's static 3.2 list is therefore this structure: `base` is handed out as the
+ * CK_FUNCTION_LIST_3_2, and the two trailing pointers are valid functions either way.
+ */
+struct ch_function_list_3_2_ext {
+    CK_FUNCTION_LIST_3_2        base;
+    CK_C_WrapKeyAuthenticated   C_WrapKeyAuthenticated;
+    CK_C_UnwrapKeyAuthenticated C_UnwrapKeyAuthenticated;
+};
+
+/*
  * Vendor-defined values. Our block inside each vendor range starts at 0x00434800 ("CH" in
  * bits 8-23, clear of CKF_ARRAY_ATTRIBUTE), so CKx_VENDOR_DEFINED | 0x00434800 | n cannot
  * collide with a vendor that counts up from CKx_VENDOR_DEFINED + 1. None are allocated yet;

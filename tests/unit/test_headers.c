@@ -81,6 +81,10 @@ _Static_assert(offsetof(CK_FUNCTION_LIST_3_2, C_EncapsulateKey) == FL_OFF(93), "
 _Static_assert(offsetof(CK_FUNCTION_LIST_3_2, C_DecapsulateKey) == FL_OFF(94), "3.2 #94");
 _Static_assert(offsetof(CK_FUNCTION_LIST_3_2, C_AsyncJoin) == FL_OFF(102), "3.2 #102");
 _Static_assert(sizeof(CK_FUNCTION_LIST_3_2) == FL_OFF(103), "3.2 has 102 entries");
+_Static_assert(offsetof(struct ch_function_list_3_2_ext, C_WrapKeyAuthenticated) == FL_OFF(103),
+               "the two functions some 3.2 headers append follow C_AsyncJoin directly");
+_Static_assert(offsetof(struct ch_function_list_3_2_ext, C_UnwrapKeyAuthenticated) ==
+                   FL_OFF(104), "entry 104");
 
 /* Structure layouts that differ between header generations (LP64). */
 #if defined(__LP64__)
