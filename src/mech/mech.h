@@ -150,6 +150,20 @@ struct ch_mech_ops {
     CK_RV (*decapsulate)(const struct ch_mech_desc *d, const CK_MECHANISM *m,
                          const struct ch_mech_key *priv, const uint8_t *ct, size_t ct_len,
                          uint8_t **secret, size_t *secret_len);
+
+    /* Message-based operations (PKCS#11 3.0 §5.x), on an op started by init with a
+     * CH_OP_MSG_* kind. params is the per-message parameter block (e.g. CK_GCM_MESSAGE_PARAMS),
+     * updated in place where the spec says (generated IV, tag). Sign/verify use in as data and
+     * out/sig as the signature. */
+    CK_RV (*msg_oneshot)(struct ch_mech_op *op, void *params, size_t params_len,
+                         const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+                         uint8_t *out, size_t *out_len);
+    CK_RV (*msg_begin)(struct ch_mech_op *op, void *params, size_t params_len, const uint8_t *aad,
+                       size_t aad_len);
+    CK_RV (*msg_next)(struct ch_mech_op *op, void *params, size_t params_len, const uint8_t *in,
+                      size_t in_len, uint8_t *out, size_t *out_len, bool final);
+    CK_RV (*msg_verify)(struct ch_mech_op *op, void *params, size_t params_len,
+                        const uint8_t *in, size_t in_len, const uint8_t *sig, size_t sig_len);
 };
 
 /* One row of the mechanism table. */
@@ -172,6 +186,20 @@ CK_MECHANISM_TYPE ch_mech_type_at(size_t i);
 void ch_mech_info(const struct ch_mech_desc *d, CK_MECHANISM_INFO *out);
 /* The CKF_ flag that an operation kind needs in the row (CKF_ENCRYPT for CH_OP_ENCRYPT, ...). */
 CK_FLAGS ch_mech_flag_for(enum ch_op_kind kind);
+
+/* Validate imported key material of key type k->type (point on the curve, consistent RSA
+ * components, PQC encodings and their checks). CKR_OK when the family has nothing to check,
+ * CKR_ATTRIBUTE_VALUE_INVALID for bad material. */
+CH_MUST_CHECK CK_RV ch_mech_key_validate(const struct ch_mech_key *k);
+
+/* The bytes C_WrapKey wraps: CKA_VALUE of a secret key, the PKCS#8 PrivateKeyInfo of a
+ * private key (families that can encode it). *out in ch_secmem. CKR_KEY_NOT_WRAPPABLE when the
+ * key cannot be encoded. */
+CH_MUST_CHECK CK_RV ch_mech_key_export(const struct ch_mech_key *k, uint8_t **out, size_t *len);
+/* The attributes of a private key decoded from PKCS#8 (C_UnwrapKey of a private key); the
+ * list receives CKA_KEY_TYPE and the key's value attributes. CKR_WRAPPED_KEY_INVALID. */
+CH_MUST_CHECK CK_RV ch_mech_key_import_pkcs8(const uint8_t *der, size_t len,
+                                             struct ch_attr_list *out);
 
 /* The size convention: out NULL asks for the size (returns CKR_OK, *out_len = need); a capacity
  * below need gives CKR_BUFFER_TOO_SMALL with *out_len = need; otherwise CKR_OK and the caller
