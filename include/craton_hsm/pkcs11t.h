@@ -2077,9 +2077,8 @@ typedef struct CK_IKE1_EXTENDED_DERIVE_PARAMS {
 } CK_IKE1_EXTENDED_DERIVE_PARAMS;
 typedef CK_IKE1_EXTENDED_DERIVE_PARAMS CK_PTR CK_IKE1_EXTENDED_DERIVE_PARAMS_PTR;
 
-/* 6.63 HSS, 6.64 XMSS / XMSS^MT: parameter set identifiers are CK_ULONG values */
-typedef CK_ULONG CK_LMS_TYPE;
-typedef CK_ULONG CK_LMOTS_TYPE;
+/* 6.63 HSS (its CKA_HSS_* values are plain CK_ULONG), 6.64 XMSS / XMSS^MT parameter sets
+ * (numeric identifiers of NIST SP 800-208) */
 typedef CK_ULONG CK_XMSS_PARAMETER_SET_TYPE;
 typedef CK_ULONG CK_XMSSMT_PARAMETER_SET_TYPE;
 
