@@ -16,15 +16,29 @@
 
 #define CH_DRBG_MAX_OUTLEN 64 /* bytes: SHA-512's */
 
-/* Caller-owned state for the deterministic core: the ACVP tests drive it with given entropy. */
+struct ch_hmac; /* src/crypto */
+
+/* Caller-owned state for the deterministic core: the ACVP tests drive it with given entropy.
+ * Zero-initialise it ({0}) before the first instantiate; release with ch_hmac_drbg_clear. */
 struct ch_hmac_drbg {
     int hash;                        /* enum ch_hash */
     size_t outlen;                   /* bytes */
     uint8_t key[CH_DRBG_MAX_OUTLEN]; /* K */
     uint8_t v[CH_DRBG_MAX_OUTLEN];   /* V */
     uint64_t reseed_counter;
+    struct ch_hmac *mac; /* HMAC context, allocated by instantiate, reused (re-keyed) after */
 };
-/* §10.1.2.3 Instantiate: seed_material = entropy || nonce || perso. */
+
+/* SP 800-90A Table 2 limits for HMAC_DRBG. */
+#define CH_DRBG_MAX_REQUEST_BYTES 65536u /* 2^19 bits per Generate */
+#define CH_DRBG_MAX_INPUT_BYTES ((size_t)1 << 32) /* far below 2^35 bits; ours is smaller */
+#define CH_DRBG_RESEED_INTERVAL ((uint64_t)1 << 48)
+
+/* §10.1.2.3 Instantiate: seed_material = entropy || nonce || perso. `hash` is an enum ch_hash
+ * (any SHA-1/SHA-2/SHA-3 mode); entropy must carry at least the mode's security strength
+ * (SP 800-57: 128 bits for SHA-1, 192 for the 224-bit modes, 256 otherwise).
+ * CKR_OK, CKR_ARGUMENTS_BAD, CKR_MECHANISM_INVALID, CKR_HOST_MEMORY, CKR_GENERAL_ERROR.
+ * On failure d is cleared. Re-instantiating a live state clears it first. */
 CH_MUST_CHECK CK_RV ch_hmac_drbg_instantiate(struct ch_hmac_drbg *d, int hash,
                                              const uint8_t *entropy, size_t entropy_len,
                                              const uint8_t *nonce, size_t nonce_len,
@@ -32,9 +46,12 @@ CH_MUST_CHECK CK_RV ch_hmac_drbg_instantiate(struct ch_hmac_drbg *d, int hash,
 /* §10.1.2.4 Reseed. */
 CH_MUST_CHECK CK_RV ch_hmac_drbg_reseed(struct ch_hmac_drbg *d, const uint8_t *entropy,
                                         size_t entropy_len, const uint8_t *add, size_t add_len);
-/* §10.1.2.5 Generate (no internal reseed; the caller handles prediction resistance). */
+/* §10.1.2.5 Generate (no internal reseed; the caller handles prediction resistance).
+ * out_len <= CH_DRBG_MAX_REQUEST_BYTES; CKR_FUNCTION_FAILED once the reseed interval is
+ * exhausted (the caller must reseed). On failure out is wiped. */
 CH_MUST_CHECK CK_RV ch_hmac_drbg_generate(struct ch_hmac_drbg *d, uint8_t *out, size_t out_len,
                                           const uint8_t *add, size_t add_len);
+/* Wipe K, V and free the HMAC context; NULL-safe, idempotent. */
 void ch_hmac_drbg_clear(struct ch_hmac_drbg *d);
 
 /* ---- the module DRBG ---------------------------------------------------------------------- */
@@ -64,5 +81,35 @@ void ch_fips_set_error(const char *why);
 const char *ch_fips_error_reason(void);
 /* Leave the error state: only C_Initialize does this, after a successful POST. */
 void ch_fips_reset(void);
+
+/* ---- module integrity (FIPS 140-3 §7.10.2; IG 10.3.A allows a MAC with a fixed public key) -- */
+
+/* The sidecar beside the module: "<module path>.hmac", one line of 64 lower-case hex digits,
+ * the HMAC-SHA-256 of the module file's bytes under CH_FIPS_INTEGRITY_KEY. Written at build
+ * time by tools/integrity/ch-integrity.c, checked by ch_fips_post. Stripping or otherwise
+ * editing the installed module after the build invalidates it (by design). */
+#define CH_FIPS_INTEGRITY_KEY "Craton HSM module integrity key, v1 (public by design)"
+#define CH_FIPS_INTEGRITY_SUFFIX ".hmac"
+/* Environment variable: "1" tolerates a MISSING sidecar (tests that link the static library
+ * into an executable have no sidecar). A sidecar that exists is always checked. */
+#define CH_FIPS_SKIP_INTEGRITY_ENV "CRATON_HSM_SKIP_INTEGRITY"
+/* HMAC-SHA-256 of the file at path. CKR_OK, CKR_ARGUMENTS_BAD, CKR_FUNCTION_FAILED (I/O). */
+CH_MUST_CHECK CK_RV ch_fips_integrity_compute(const char *path, uint8_t mac[32]);
+/* Recompute and compare (constant time) with path's sidecar. CKR_OK; CKR_FUNCTION_FAILED on a
+ * mismatch, unreadable file or malformed sidecar; CKR_DEVICE_ERROR when the sidecar is missing
+ * (the caller decides whether CH_FIPS_SKIP_INTEGRITY_ENV excuses that). */
+CH_MUST_CHECK CK_RV ch_fips_integrity_check_file(const char *path);
+
+/* ---- pairwise-consistency tests (to come) --------------------------------------------------
+ * FIPS 140-3 IG 10.3.A / SP 800-56A §5.6.2.1.4: every generated key pair must pass a PCT
+ * before it is used or stored (sign/verify for RSA, ECDSA, EdDSA, ML-DSA, SLH-DSA; encaps/
+ * decaps for ML-KEM; a failure calls ch_fips_set_error). They belong here (src/fips) as
+ * ch_fips_pct_*() helpers called by src/mech after each key generation; not written yet. */
+
+#ifdef CH_TESTING
+/* Test-only: make the named self-test (as reported by ch_fips_post_report) compare against a
+ * flipped expected value, so it fails. NULL clears all. Not compiled into the product. */
+void ch_fips_test_corrupt(const char *name);
+#endif
 
 #endif

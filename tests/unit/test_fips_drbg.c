@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for src/fips/fips_drbg.c: the deterministic core's argument checks and limits,
+ * and the module DRBG: outputs differ, requests larger than the SP 800-90A maximum are split,
+ * a fork child's stream differs from the parent's, C_SeedRandom mixing, the error state stops
+ * generation, and OpenSSL's randomness in our library context (RAND_bytes, EC key generation)
+ * comes from the module DRBG: it fails once the DRBG is gone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "crypto/crypto.h"
+#include "fips/fips.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    return ch_drbg_init() == CKR_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ch_drbg_fini();
+    ch_crypto_fini();
+    return 0;
+}
+
+static void test_core_args(void **state)
+{
+    struct ch_hmac_drbg d = {0};
+    uint8_t e[64] = {1};
+    uint8_t out[64];
+    (void)state;
+
+    /* Entropy below the security strength (SHA-256: 32 bytes) is refused. */
+    assert_int_equal(ch_hmac_drbg_instantiate(&d, CH_HASH_SHA256, e, 31, NULL, 0, NULL, 0),
+                     CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_hmac_drbg_instantiate(&d, CH_HASH_NONE, e, 32, NULL, 0, NULL, 0),
+                     CKR_MECHANISM_INVALID);
+    assert_int_equal(ch_hmac_drbg_generate(&d, out, 16, NULL, 0), CKR_ARGUMENTS_BAD);
+    /* SHA-1's strength is 128 bits. */
+    assert_int_equal(ch_hmac_drbg_instantiate(&d, CH_HASH_SHA1, e, 16, NULL, 0, NULL, 0), CKR_OK);
+    assert_int_equal(ch_hmac_drbg_reseed(&d, e, 15, NULL, 0), CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_hmac_drbg_generate(&d, out, sizeof(out), NULL, 0), CKR_OK);
+    /* Over the per-request maximum. */
+    assert_int_equal(ch_hmac_drbg_generate(&d, out, CH_DRBG_MAX_REQUEST_BYTES + 1, NULL, 0),
+                     CKR_ARGUMENTS_BAD);
+    /* Re-instantiation replaces the state (no leak: ASan build checks). */
+    assert_int_equal(ch_hmac_drbg_instantiate(&d, CH_HASH_SHA512, e, 64, e, 8, NULL, 0), CKR_OK);
+    assert_int_equal(d.outlen, 64);
+    ch_hmac_drbg_clear(&d);
+    assert_null(d.mac);
+    ch_hmac_drbg_clear(&d);
+    ch_hmac_drbg_clear(NULL);
+}
+
+static void test_core_deterministic(void **state)
+{
+    struct ch_hmac_drbg a = {0};
+    struct ch_hmac_drbg b = {0};
+    uint8_t e[32];
+    uint8_t oa[100];
+    uint8_t ob[100];
+    (void)state;
+
+    memset(e, 0x42, sizeof(e));
+    assert_int_equal(ch_hmac_drbg_instantiate(&a, CH_HASH_SHA256, e, 32, NULL, 0, NULL, 0), CKR_OK);
+    assert_int_equal(ch_hmac_drbg_instantiate(&b, CH_HASH_SHA256, e, 32, NULL, 0, NULL, 0), CKR_OK);
+    assert_int_equal(ch_hmac_drbg_generate(&a, oa, sizeof(oa), NULL, 0), CKR_OK);
+    assert_int_equal(ch_hmac_drbg_generate(&b, ob, sizeof(ob), NULL, 0), CKR_OK);
+    assert_memory_equal(oa, ob, sizeof(oa));
+    /* Additional input changes the stream. */
+    assert_int_equal(ch_hmac_drbg_generate(&a, oa, sizeof(oa), NULL, 0), CKR_OK);
+    assert_int_equal(ch_hmac_drbg_generate(&b, ob, sizeof(ob), (const uint8_t *)"x", 1), CKR_OK);
+    assert_memory_not_equal(oa, ob, sizeof(oa));
+    ch_hmac_drbg_clear(&a);
+    ch_hmac_drbg_clear(&b);
+}
+
+static void test_outputs_differ(void **state)
+{
+    uint8_t a[48];
+    uint8_t b[48];
+    (void)state;
+
+    assert_int_equal(ch_drbg_generate(a, sizeof(a)), CKR_OK);
+    assert_int_equal(ch_drbg_generate(b, sizeof(b)), CKR_OK);
+    assert_memory_not_equal(a, b, sizeof(a));
+    assert_int_equal(ch_drbg_generate(NULL, 0), CKR_OK);
+    assert_int_equal(ch_drbg_generate(NULL, 1), CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_drbg_init(), CKR_OK); /* idempotent */
+}
+
+static void test_large_request(void **state)
+{
+    static uint8_t big[3 * 65536 + 100];
+    size_t n = sizeof(big);
+    (void)state;
+
+    memset(big, 0, n);
+    assert_int_equal(ch_drbg_generate(big, n), CKR_OK);
+    /* Each 64 KiB part is its own request: the parts differ, and the tail was written. */
+    assert_memory_not_equal(big, big + 65536, 64);
+    assert_memory_not_equal(big + 65536, big + 2 * 65536, 64);
+    static const uint8_t zero[100];
+    assert_memory_not_equal(big + 3 * 65536, zero, sizeof(zero));
+}
+
+static void test_fork_child_differs(void **state)
+{
+    uint8_t parent[32];
+    uint8_t child[32];
+    int fds[2];
+    pid_t pid;
+    int status = 0;
+    (void)state;
+
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        uint8_t c[32];
+        close(fds[0]);
+        if (ch_drbg_generate(c, sizeof(c)) != CKR_OK)
+            _exit(2);
+        _exit(write(fds[1], c, sizeof(c)) == (ssize_t)sizeof(c) ? 0 : 3);
+    }
+    close(fds[1]);
+    assert_int_equal(ch_drbg_generate(parent, sizeof(parent)), CKR_OK);
+    assert_int_equal(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_memory_not_equal(parent, child, sizeof(parent));
+}
+
+static void test_seed(void **state)
+{
+    uint8_t a[32];
+    (void)state;
+
+    assert_int_equal(ch_drbg_seed((const uint8_t *)"application seed", 16), CKR_OK);
+    assert_int_equal(ch_drbg_seed(NULL, 0), CKR_OK);
+    assert_int_equal(ch_drbg_seed(NULL, 5), CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_drbg_generate(a, sizeof(a)), CKR_OK);
+}
+
+/* OpenSSL inside our private library context draws from the module DRBG. */
+static void test_openssl_uses_module_drbg(void **state)
+{
+    OSSL_LIB_CTX *libctx = ch_crypto_libctx();
+    uint8_t a[32];
+    uint8_t b[32];
+    EVP_PKEY *pk = NULL;
+    (void)state;
+
+    assert_int_equal(ch_crypto_random_bytes(a, sizeof(a), false), CKR_OK);
+    assert_int_equal(ch_crypto_random_bytes(b, sizeof(b), true), CKR_OK);
+    assert_memory_not_equal(a, b, sizeof(a));
+    pk = EVP_PKEY_Q_keygen(libctx, NULL, "EC", "P-256");
+    assert_non_null(pk);
+    EVP_PKEY_free(pk);
+
+    /* Without the module DRBG, OpenSSL has no randomness in our context at all. */
+    ch_drbg_fini();
+    assert_int_equal(ch_crypto_random_bytes(a, sizeof(a), false), CKR_FUNCTION_FAILED);
+    pk = EVP_PKEY_Q_keygen(libctx, NULL, "EC", "P-256");
+    assert_null(pk);
+    assert_int_equal(ch_drbg_generate(a, sizeof(a)), CKR_GENERAL_ERROR);
+    assert_int_equal(ch_drbg_init(), CKR_OK);
+    assert_int_equal(ch_crypto_random_bytes(a, sizeof(a), true), CKR_OK);
+}
+
+static void test_error_state_stops_generation(void **state)
+{
+    uint8_t a[16];
+    (void)state;
+
+    ch_fips_set_error("test: simulated health-test failure");
+    assert_true(ch_fips_in_error());
+    memset(a, 0xAA, sizeof(a));
+    assert_int_equal(ch_drbg_generate(a, sizeof(a)), CKR_FUNCTION_FAILED);
+    static const uint8_t zero[16];
+    assert_memory_equal(a, zero, sizeof(a));
+    assert_int_equal(ch_crypto_random_bytes(a, sizeof(a), false), CKR_FUNCTION_FAILED);
+    ch_fips_reset();
+    assert_int_equal(ch_drbg_generate(a, sizeof(a)), CKR_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_core_args),
+        cmocka_unit_test(test_core_deterministic),
+        cmocka_unit_test(test_outputs_differ),
+        cmocka_unit_test(test_large_request),
+        cmocka_unit_test(test_fork_child_differs),
+        cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_openssl_uses_module_drbg),
+        cmocka_unit_test(test_error_state_stops_generation),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
