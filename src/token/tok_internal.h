@@ -102,8 +102,6 @@ struct ch_module {
     pid_t pid;
     pthread_rwlock_t sessions_lock;
     struct ch_map sessions;  /* handle -> session */
-    atomic_ulong next_session;
-    atomic_ulong next_object;
 };
 
 extern struct ch_module *ch_tok_mod;

@@ -152,8 +152,6 @@ CK_RV ch_tok_module_init(bool app_mutexes_only)
     CH_CHECK_OUT(m != NULL, CKR_HOST_MEMORY);
     pthread_rwlock_init(&m->sessions_lock, NULL);
     ch_map_init(&m->sessions);
-    atomic_init(&m->next_session, 1);
-    atomic_init(&m->next_object, 1);
     if (ch_config_load(NULL, &m->cfg, err, sizeof(err)) != 0) {
         ch_log(CH_LOG_ERROR, "%s", err);
         rv = CKR_GENERAL_ERROR;

@@ -276,6 +276,15 @@ out:
     return rv;
 }
 
+/* Object handles are never reused in a process, not even across C_Finalize/C_Initialize, so a
+ * stale handle can never reach a different object. */
+static atomic_ulong next_handle = 1;
+
+static CK_OBJECT_HANDLE new_handle(void)
+{
+    return atomic_fetch_add_explicit(&next_handle, 1, memory_order_relaxed);
+}
+
 /* After our own write: consume the change counter, so the next check does not reload
  * everything because of a change we made ourselves. */
 static void settle(struct ch_store *st)
@@ -430,7 +439,7 @@ static CK_RV sync_record(void *arg, const struct ch_store_record *rec)
     o->secrets_missing = missing;
     o->on_token = true;
     /* A reloaded object keeps its handle, so applications holding it are not disturbed. */
-    o->handle = old != NULL ? old->handle : atomic_fetch_add(&ch_tok_mod->next_object, 1);
+    o->handle = old != NULL ? old->handle : new_handle();
     pthread_rwlock_wrlock(&t->objs_lock);
     if (old != NULL)
         index_remove(t, old);
@@ -661,7 +670,7 @@ CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object
     }
     pthread_rwlock_wrlock(&t->objs_lock);
     for (int i = 0; i < 2 && objs[i] != NULL; i++) {
-        objs[i]->handle = atomic_fetch_add(&ch_tok_mod->next_object, 1);
+        objs[i]->handle = new_handle();
         objs[i]->store_version = 1;
         if (!index_insert(t, objs[i])) {
             rv = CKR_HOST_MEMORY;

@@ -10,6 +10,9 @@
 #include "token/tok_internal.h"
 #include "util/ch_log.h"
 
+/* Session handles are never reused in a process (not even across re-initialisation). */
+static atomic_ulong next_session = 1;
+
 CK_RV ch_tok_session_get(CK_SESSION_HANDLE h, struct ch_session **out)
 {
     struct ch_module *m = ch_tok_mod;
@@ -92,7 +95,7 @@ CK_RV ch_tok_open_session(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *ou
     pthread_mutex_init(&s->lock, NULL);
     s->tok = t;
     s->flags = flags & (CKF_RW_SESSION | CKF_SERIAL_SESSION);
-    s->handle = atomic_fetch_add(&m->next_session, 1);
+    s->handle = atomic_fetch_add_explicit(&next_session, 1, memory_order_relaxed);
 
     pthread_rwlock_wrlock(&m->sessions_lock);
     pthread_mutex_lock(&t->lock);
