@@ -189,6 +189,34 @@ static void test_integrity_required_without_env(void **state)
     assert_int_equal(ch_fips_post(), CKR_OK);
 }
 
+/* With a sidecar next to this executable (the file dladdr names), POST passes without the
+ * environment variable, and fails once the sidecar no longer matches. */
+static void test_integrity_of_this_executable(void **state)
+{
+    char exe[1024];
+    char side[1100];
+    uint8_t mac[32];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    (void)state;
+
+    assert_true(n > 0);
+    exe[n] = '\0';
+    snprintf(side, sizeof(side), "%s.hmac", exe);
+    assert_int_equal(ch_fips_integrity_compute(exe, mac), CKR_OK);
+    write_sidecar(exe, mac, "\n");
+    unsetenv(CH_FIPS_SKIP_INTEGRITY_ENV);
+    ch_fips_reset();
+    assert_int_equal(ch_fips_post(), CKR_OK);
+    mac[0] ^= 0x80;
+    write_sidecar(exe, mac, "\n");
+    /* A present but wrong sidecar fails even with the variable set. */
+    setenv(CH_FIPS_SKIP_INTEGRITY_ENV, "1", 1);
+    assert_int_equal(ch_fips_post(), CKR_GENERAL_ERROR);
+    assert_string_equal(ch_fips_error_reason(), "self-test failed: module integrity");
+    unlink(side);
+    ch_fips_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_error_state_sticks),
         cmocka_unit_test(test_integrity_file),
         cmocka_unit_test(test_integrity_required_without_env),
+        cmocka_unit_test(test_integrity_of_this_executable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
