@@ -51,7 +51,10 @@ CH_MUST_CHECK CK_RV ch_store_token_info(struct ch_store *s, struct ch_store_toke
 
 /* C_InitToken. If the token is initialized, so_pin must verify first (same counting, backoff and
  * locking as login: CKR_PIN_INCORRECT, CKR_PIN_LOCKED). Then, in one transaction: every object
- * destroyed, a fresh TK wrapped under so_pin, no user PIN, the new label. TK is not kept loaded. */
+ * destroyed, a fresh TK wrapped under so_pin, no user PIN, the new label. TK is not kept loaded.
+ * The serial is created at the first initialisation and kept. CKR_FUNCTION_FAILED if another
+ * handle re-initialised the token meanwhile; CKR_OPERATION_ACTIVE inside ch_store_begin (also
+ * for login, InitPIN and SetPIN: a failure count must commit on its own). */
 CH_MUST_CHECK CK_RV ch_store_token_init(struct ch_store *s, const uint8_t *so_pin, size_t pin_len,
                                         const uint8_t label[32]);
 
@@ -59,7 +62,8 @@ CH_MUST_CHECK CK_RV ch_store_token_init(struct ch_store *s, const uint8_t *so_pi
  * delay applied when earlier attempts failed, reset on success; the PIN is locked after
  * max_failed_logins. On success TK is unwrapped into locked memory (load_tk) or only checked.
  * CKR_OK, CKR_PIN_INCORRECT, CKR_PIN_LOCKED, CKR_USER_PIN_NOT_INITIALIZED,
- * CKR_TOKEN_NOT_RECOGNIZED (uninitialized token), CKR_DEVICE_ERROR. */
+ * CKR_TOKEN_NOT_RECOGNIZED (uninitialized token), CKR_USER_TYPE_INVALID, CKR_DEVICE_ERROR.
+ * PBKDF2 and the backoff sleep run without the store mutex. A locked SO PIN stays locked. */
 CH_MUST_CHECK CK_RV ch_store_login(struct ch_store *s, enum ch_store_user who, const uint8_t *pin,
                                    size_t pin_len, bool load_tk);
 /* Forget TK. */
@@ -113,7 +117,8 @@ CH_MUST_CHECK CK_RV ch_store_obj_delete(struct ch_store *s, uint64_t id);
 typedef CK_RV (*ch_store_obj_cb)(void *arg, const struct ch_store_record *rec);
 CH_MUST_CHECK CK_RV ch_store_obj_foreach(struct ch_store *s, ch_store_obj_cb cb, void *arg,
                                          size_t *tampered);
-/* Fetch one record by id (for reloading after another process changed it). */
+/* Fetch one record by id (for reloading after another process changed it).
+ * CKR_OBJECT_HANDLE_INVALID if absent, CKR_DEVICE_ERROR if it fails authentication. */
 CH_MUST_CHECK CK_RV ch_store_obj_get(struct ch_store *s, uint64_t id, ch_store_obj_cb cb,
                                      void *arg);
 

@@ -868,6 +868,52 @@ static void test_two_handles(void **state)
     ch_store_close(s2);
 }
 
+struct grouper {
+    struct ch_store *s;
+    CK_RV rv;
+};
+
+/* Pairs of writes in ch_store_begin transactions, as C_GenerateKeyPair does. */
+static void *grouper_main(void *arg)
+{
+    struct grouper *gr = arg;
+    uint64_t id;
+    gr->rv = CKR_OK;
+    for (int i = 0; i < 10 && gr->rv == CKR_OK; i++) {
+        gr->rv = ch_store_begin(gr->s);
+        if (gr->rv == CKR_OK)
+            gr->rv = ch_store_obj_create(gr->s, false, (const uint8_t *)"pub", 3, NULL, 0, &id);
+        if (gr->rv == CKR_OK)
+            gr->rv = ch_store_obj_create(gr->s, true, NULL, 0, (const uint8_t *)"prv", 3, &id);
+        if (gr->rv == CKR_OK)
+            gr->rv = i % 3 == 0 ? (ch_store_rollback(gr->s), CKR_OK) : ch_store_commit(gr->s);
+    }
+    return NULL;
+}
+
+/* One handle shared by three threads: the store's mutex and transaction ownership. */
+static void test_one_handle_threads(void **state)
+{
+    struct fx *f = *state;
+    struct got g;
+    pthread_t t1, t2, t3;
+    init_token(f->s);
+    assert_int_equal(ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true), CKR_OK);
+    struct writer w1 = {f->s, 30, CKR_OK}, w2 = {f->s, 30, CKR_OK};
+    struct grouper gr = {f->s, CKR_OK};
+    assert_int_equal(pthread_create(&t1, NULL, writer_main, &w1), 0);
+    assert_int_equal(pthread_create(&t2, NULL, writer_main, &w2), 0);
+    assert_int_equal(pthread_create(&t3, NULL, grouper_main, &gr), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    pthread_join(t3, NULL);
+    assert_int_equal(w1.rv, CKR_OK);
+    assert_int_equal(w2.rv, CKR_OK);
+    assert_int_equal(gr.rv, CKR_OK);
+    assert_int_equal(walk(f->s, &g), 0);
+    assert_int_equal(g.n, 60 + 2 * 6); /* 4 of the 10 pairs rolled back */
+}
+
 static void test_fork_writers(void **state)
 {
     struct fx *f = *state;
@@ -984,6 +1030,14 @@ static int group_setup(void **state)
     return 0;
 }
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    ch_drbg_fini();
+    ch_crypto_fini();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1000,8 +1054,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tamper_flip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_swap_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_handle_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_restore, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
