@@ -14,6 +14,11 @@
 #include "pqc/slhdsa/slhdsa_internal.h"
 #include "util/ch_wipe.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CH_SLHDSA_HAVE_AVX2 1
+#include <immintrin.h>
+#endif
+
 static void store32be(uint8_t *p, uint32_t x)
 {
     p[0] = (uint8_t)(x >> 24);
@@ -87,27 +92,6 @@ void ch_slhdsa_ctx_init(struct ch_slhdsa_ctx *c, const struct ch_slhdsa_params *
 void ch_slhdsa_ctx_clear(struct ch_slhdsa_ctx *c)
 {
     ch_wipe(c, sizeof *c);
-}
-
-/* Alg. 6/7/8 chain loops, one F at a time through the table (used by SHAKE). */
-static void generic_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
-                                const uint32_t *steps, uint8_t *adrs, int gen_sk)
-{
-    const unsigned int n = c->p->n;
-    uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
-
-    memcpy(sk_adrs, adrs, sizeof sk_adrs);
-    ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
-    ch_slhdsa_adrs_set_keypair(sk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
-    for (unsigned int i = 0; i < c->p->len; i++) {
-        uint8_t *xi = x + (size_t)i * n;
-        if (gen_sk) {
-            ch_slhdsa_adrs_set_chain(sk_adrs, i);
-            c->hash->prf(c, xi, sk_adrs);
-        }
-        ch_slhdsa_adrs_set_chain(adrs, i);
-        c->hash->chain(c, xi, xi, start[i], steps[i], adrs);
-    }
 }
 
 /* ---- SHA2 (§11.2) ---- */
@@ -562,13 +546,193 @@ static void shake_h_msg(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8
     ch_keccak_clear(&st);
 }
 
+/* ---- Four Keccak-f[1600] permutations at once (FIPS 202 §3.3, Keccak-p[1600, 24]) ---- */
+
+/* iota round constants (FIPS 202 Algorithm 5/6) */
+static const uint64_t keccak_rc[24] = {
+    0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808Aull, 0x8000000080008000ull,
+    0x000000000000808Bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
+    0x000000000000008Aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000Aull,
+    0x000000008000808Bull, 0x800000000000008Bull, 0x8000000000008089ull, 0x8000000000008003ull,
+    0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800Aull, 0x800000008000000Aull,
+    0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
+};
+
+/* rho offsets (FIPS 202 Table 2) of lane x + 5y */
+static const unsigned int keccak_rho[25] = {
+    0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
+};
+
+#ifdef CH_SLHDSA_HAVE_AVX2
+#define ROL4(v, r) \
+    ((r) == 0 ? (v) : _mm256_or_si256(_mm256_slli_epi64((v), (int)(r)), \
+                                      _mm256_srli_epi64((v), 64 - (int)(r))))
+
+/* One 256-bit register per lane index, holding that lane of the four states. */
+__attribute__((target("avx2"))) static void keccak_x4_avx2(uint64_t st[25][4])
+{
+    __m256i a[25], b[25], c[5], d[5];
+
+    for (unsigned int i = 0; i < 25; i++)
+        a[i] = _mm256_loadu_si256((const __m256i *)(const void *)st[i]);
+    for (unsigned int r = 0; r < 24; r++) {
+#pragma GCC unroll 5
+        for (unsigned int x = 0; x < 5; x++)              /* theta */
+            c[x] = _mm256_xor_si256(_mm256_xor_si256(a[x], a[x + 5]),
+                                    _mm256_xor_si256(_mm256_xor_si256(a[x + 10], a[x + 15]),
+                                                     a[x + 20]));
+#pragma GCC unroll 5
+        for (unsigned int x = 0; x < 5; x++)
+            d[x] = _mm256_xor_si256(c[(x + 4) % 5], ROL4(c[(x + 1) % 5], 1));
+#pragma GCC unroll 5
+        for (unsigned int y = 0; y < 5; y++) {             /* rho and pi */
+#pragma GCC unroll 5
+            for (unsigned int x = 0; x < 5; x++) {
+                __m256i v = _mm256_xor_si256(a[x + 5 * y], d[x]);
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = ROL4(v, keccak_rho[x + 5 * y]);
+            }
+        }
+#pragma GCC unroll 5
+        for (unsigned int y = 0; y < 5; y++) {             /* chi */
+#pragma GCC unroll 5
+            for (unsigned int x = 0; x < 5; x++)
+                a[x + 5 * y] = _mm256_xor_si256(
+                    b[x + 5 * y],
+                    _mm256_andnot_si256(b[(x + 1) % 5 + 5 * y], b[(x + 2) % 5 + 5 * y]));
+        }
+        a[0] = _mm256_xor_si256(a[0], _mm256_set1_epi64x((long long)keccak_rc[r])); /* iota */
+    }
+    for (unsigned int i = 0; i < 25; i++)
+        _mm256_storeu_si256((__m256i *)(void *)st[i], a[i]);
+}
+#endif
+
+/* st[i][k] is lane i of state k. Uses AVX2 when the CPU has it, else four scalar calls. */
+void ch_slhdsa_keccak_x4(uint64_t st[25][4])
+{
+#ifdef CH_SLHDSA_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        keccak_x4_avx2(st);
+        return;
+    }
+#endif
+    uint64_t one[25];
+    for (unsigned int k = 0; k < 4; k++) {
+        for (unsigned int i = 0; i < 25; i++)
+            one[i] = st[i][k];
+        ch_keccak_f1600(one);
+        for (unsigned int i = 0; i < 25; i++)
+            st[i][k] = one[i];
+    }
+    ch_wipe(one, sizeof one);
+}
+
+/* Lane k of st := the one-block SHAKE256 input PK.seed || ADRS || in (inlen bytes) padded. */
+static void shake_lane_load(const struct ch_slhdsa_ctx *c, uint64_t st[25][4], unsigned int k,
+                            const uint8_t *adrs, const uint8_t *in, unsigned int inlen)
+{
+    const unsigned int nw = c->p->n / 8;
+    unsigned int w = 0;
+
+    for (unsigned int i = 0; i < nw; i++)
+        st[w++][k] = load64le(c->pk_seed + 8 * i);
+    for (unsigned int i = 0; i < CH_SLHDSA_ADRS_BYTES / 8; i++)
+        st[w++][k] = load64le(adrs + 8 * i);
+    for (unsigned int i = 0; i < inlen / 8; i++)
+        st[w++][k] = load64le(in + 8 * i);
+    st[w++][k] = 0x1F;
+    while (w < 25)
+        st[w++][k] = 0;
+    st[CH_SHAKE256_RATE / 8 - 1][k] ^= 0x8000000000000000ull;
+}
+
+/* Alg. 6/7/8 chain loops with F = SHAKE256, four chains at a time (as sha2_wots_chains). */
+static void shake_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
+                              const uint32_t *steps, uint8_t *adrs, int gen_sk)
+{
+    const unsigned int n = c->p->n, len = c->p->len;
+    uint64_t st[25][LANES];
+    uint8_t ladrs[LANES][CH_SLHDSA_ADRS_BYTES];
+    uint8_t val[LANES][CH_SLHDSA_MAX_N];
+    struct lane ln[LANES];
+    unsigned int next = 0;
+
+    if (gen_sk) {
+        uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
+        memcpy(sk_adrs, adrs, sizeof sk_adrs);
+        ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
+        ch_slhdsa_adrs_set_keypair(sk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
+        for (unsigned int i = 0; i < len; i += LANES) {
+            for (unsigned int k = 0; k < LANES; k++) {
+                ch_slhdsa_adrs_set_chain(sk_adrs, i + k < len ? i + k : len - 1);
+                shake_lane_load(c, st, k, sk_adrs, c->sk_seed, n);
+            }
+            ch_slhdsa_keccak_x4(st);
+            for (unsigned int k = 0; k < LANES && i + k < len; k++) {
+                for (unsigned int w = 0; w < n / 8; w++)
+                    store64le(x + (size_t)(i + k) * n + 8 * w, st[w][k]);
+            }
+        }
+    }
+
+    for (unsigned int k = 0; k < LANES; k++) {
+        memcpy(ladrs[k], adrs, CH_SLHDSA_ADRS_BYTES);
+        ln[k].active = 0;
+        while (next < len && steps[next] == 0)
+            next++;
+        if (next < len) {
+            ln[k].chain = next++;
+            ln[k].j = start[ln[k].chain];
+            ln[k].end = ln[k].j + steps[ln[k].chain];
+            ln[k].active = 1;
+            ch_slhdsa_adrs_set_chain(ladrs[k], ln[k].chain);
+            memcpy(val[k], x + (size_t)ln[k].chain * n, n);
+        }
+    }
+    for (;;) {
+        int any = 0;
+        for (unsigned int k = 0; k < LANES; k++) {
+            if (ln[k].active) {
+                ch_slhdsa_adrs_set_hash(ladrs[k], ln[k].j);
+                any = 1;
+            }
+            shake_lane_load(c, st, k, ladrs[k], val[k], n); /* idle lanes: discarded */
+        }
+        if (!any)
+            break;
+        ch_slhdsa_keccak_x4(st);
+        for (unsigned int k = 0; k < LANES; k++) {
+            if (!ln[k].active)
+                continue;
+            for (unsigned int w = 0; w < n / 8; w++)
+                store64le(val[k] + 8 * w, st[w][k]);
+            if (++ln[k].j == ln[k].end) {
+                memcpy(x + (size_t)ln[k].chain * n, val[k], n);
+                ln[k].active = 0;
+                while (next < len && steps[next] == 0)
+                    next++;
+                if (next < len) {
+                    ln[k].chain = next++;
+                    ln[k].j = start[ln[k].chain];
+                    ln[k].end = ln[k].j + steps[ln[k].chain];
+                    ln[k].active = 1;
+                    ch_slhdsa_adrs_set_chain(ladrs[k], ln[k].chain);
+                    memcpy(val[k], x + (size_t)ln[k].chain * n, n);
+                }
+            }
+        }
+    }
+    ch_wipe(st, sizeof st);
+    ch_wipe(val, sizeof val);
+}
+
 const struct ch_slhdsa_hash ch_slhdsa_hash_shake = {
     .prf = shake_prf,
     .f = shake_f,
     .h = shake_h,
     .t = shake_t,
     .chain = shake_chain,
-    .wots_chains = generic_wots_chains,
+    .wots_chains = shake_wots_chains,
     .prf_msg = shake_prf_msg,
     .h_msg = shake_h_msg,
 };

@@ -107,6 +107,10 @@ extern const struct ch_slhdsa_hash ch_slhdsa_hash_shake;
 extern const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat1;
 extern const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35;
 
+/* Four independent Keccak-f[1600] permutations; st[i][k] is lane i of state k (AVX2 when the
+ * CPU has it). */
+void ch_slhdsa_keccak_x4(uint64_t st[25][4]);
+
 /* ---- WOTS+ (§5) ---- */
 
 /* Alg. 4 base_2b: out_len integers of b bits each, read from X big-endian bit first. */
