@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "pqc/common/sha2.h"
+#include "pqc/common/fips202.h"
 #include "pqc/slhdsa/slhdsa.h"
+#include "pqc/slhdsa/slhdsa_internal.h"
 
 static uint8_t sig[CH_SLHDSA_MAX_SIG_BYTES + 16];
 static uint8_t sig2[CH_SLHDSA_MAX_SIG_BYTES + 16];
@@ -299,6 +301,28 @@ static void test_params(void **state)
     assert_string_equal(set(CH_SLHDSA_SHAKE_256F)->name, "SLH-DSA-SHAKE-256f");
 }
 
+/* The four-lane permutation equals four runs of the scalar one. */
+static void test_keccak_x4(void **state)
+{
+    (void)state;
+    uint64_t st[25][4], one[4][25];
+    uint64_t x = 0x0123456789ABCDEFull;
+    for (unsigned int i = 0; i < 25; i++) {
+        for (unsigned int k = 0; k < 4; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            st[i][k] = one[k][i] = x;
+        }
+    }
+    for (unsigned int r = 0; r < 3; r++) {
+        ch_slhdsa_keccak_x4(st);
+        for (unsigned int k = 0; k < 4; k++) {
+            ch_keccak_f1600(one[k]);
+            for (unsigned int i = 0; i < 25; i++)
+                assert_true(st[i][k] == one[k][i]);
+        }
+    }
+}
+
 static void test_null_args(void **state)
 {
     (void)state;
@@ -322,6 +346,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_null_args),
+        cmocka_unit_test(test_keccak_x4),
         cmocka_unit_test(test_roundtrip_sha2_128f),
         cmocka_unit_test(test_roundtrip_sha2_192f),
         cmocka_unit_test(test_roundtrip_shake_128s),
