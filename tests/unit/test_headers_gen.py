@@ -5,6 +5,8 @@
 # cross-check (test_headers_xc_*.c) compiles against our headers and against foreign ones.
 # Run it after changing include/craton_hsm/pkcs11t.h, pkcs11f.h or pkcs11x.h:
 #     python3 tests/unit/test_headers_gen.py
+# With --check it writes nothing and fails if the committed list is out of date (meson test
+# headers_names).
 import pathlib
 import re
 import sys
@@ -84,7 +86,13 @@ def main():
         lines.append("CH_XC_FIELD(%s, version)" % name)
         lines += ["CH_XC_FIELD(%s, %s)" % (name, fn) for fn in funcs]
         lines.append("#endif")
-    OUT.write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    if "--check" in sys.argv[1:]:
+        if not OUT.exists() or OUT.read_text() != text:
+            sys.exit("%s is out of date: run python3 %s" % (OUT, pathlib.Path(__file__).name))
+        print("%s is up to date" % OUT.name)
+        return
+    OUT.write_text(text)
     print("wrote %s: %d functions in the 3.2 list" % (OUT, len(v240 + v30 + v32)))
 
 
