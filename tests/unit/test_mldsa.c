@@ -167,6 +167,31 @@ static void test_ntt_product(void **state)
     }
 }
 
+/* The dispatched transforms (AVX2 where the CPU has it) give exactly what the portable C
+ * forms give, on inputs spanning the allowed ranges. */
+static void test_ntt_paths_agree(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        struct ch_mldsa_poly a, b;
+        for (int i = 0; i < CH_MLDSA_N; i++)
+            a.c[i] = (int32_t)(lcg() % (2 * Q - 1)) - (Q - 1); /* |a_i| < q */
+        if (round == 0)
+            for (int i = 0; i < CH_MLDSA_N; i++)
+                a.c[i] = (i & 1) ? Q - 1 : -(Q - 1);           /* extremes */
+        b = a;
+        ch_mldsa_ntt(&a);
+        ch_mldsa_ntt_c(&b);
+        assert_memory_equal(a.c, b.c, sizeof a.c);
+        for (int i = 0; i < CH_MLDSA_N; i++)
+            a.c[i] = b.c[i] = (int32_t)(lcg() % (2 * Q - 1)) - (Q - 1);
+        ch_mldsa_invntt_tomont(&a);
+        ch_mldsa_invntt_tomont_c(&b);
+        assert_memory_equal(a.c, b.c, sizeof a.c);
+    }
+    print_message("NTT path: %s\n", ch_mldsa_ntt_uses_avx2() ? "AVX2" : "portable C");
+}
+
 /* Bit packing round trips and the skDecode range check. */
 static void test_pack_roundtrip(void **state)
 {
@@ -509,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_power2round_exhaustive),
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_ntt_product),
+        cmocka_unit_test(test_ntt_paths_agree),
         cmocka_unit_test(test_pack_roundtrip),
         cmocka_unit_test(test_roundtrip_all_sets),
         cmocka_unit_test(test_fixed_size_wrappers),

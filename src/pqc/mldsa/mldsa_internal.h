@@ -46,11 +46,24 @@ static inline int32_t ch_mldsa_center(int32_t a)
 
 /* ---- mldsa_ntt.c (Alg. 41, 42, 45) ---------------------------------------------------------- */
 
+/* The AVX2 forms exist on x86-64 with GCC or Clang; they are used when the CPU has AVX2 and
+ * compute exactly what the portable forms (the _c functions, kept callable for tests) do. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CH_MLDSA_AVX2 1
+#else
+#define CH_MLDSA_AVX2 0
+#endif
+
 /* In place NTT (Alg. 41). Input |a_i| < q, output |a_i| < 9q. Constant time. */
 void ch_mldsa_ntt(struct ch_mldsa_poly *a);
 /* In place inverse NTT (Alg. 42), times 2^32: input |a_i| < q, output |a_i| < q.
  * Following a Montgomery product (factor 2^-32) it gives the plain product. Constant time. */
 void ch_mldsa_invntt_tomont(struct ch_mldsa_poly *a);
+/* Portable forms of the two transforms (the functions above may use AVX2 instead), and
+ * whether they do on this CPU. */
+void ch_mldsa_ntt_c(struct ch_mldsa_poly *a);
+void ch_mldsa_invntt_tomont_c(struct ch_mldsa_poly *a);
+int ch_mldsa_ntt_uses_avx2(void);
 /* c = a o b (Alg. 45) with Montgomery reduction: c_i = a_i b_i 2^-32, |c_i| < q, for
  * |a_i b_i| < 2^31 q. */
 void ch_mldsa_poly_pointwise(struct ch_mldsa_poly *c, const struct ch_mldsa_poly *a,
