@@ -232,6 +232,99 @@ static void test_spec_reader_detects_difference(void **state)
     assert_int_equal(spec_order(text, "CK_FUNCTION_LIST_3_0", spec, 8), 0);
 }
 
+/* ---- values no installed header can confirm (3.1/3.2 additions) --------------------------- */
+
+/* Typed in from the published PKCS #11 3.2 value lists (also carried by OpenSC and PyKCS11),
+ * not derived from our header, so an accidental edit of one of these values fails here. */
+struct pinned {
+    const char *name;
+    unsigned long ours;
+    unsigned long published;
+};
+#define P(n, v) {#n, (unsigned long)(n), (v)}
+static const struct pinned pinned_values[] = {
+    P(CKO_VALIDATION, 0xa), P(CKO_TRUST, 0xb),
+    P(CKK_HSS, 0x46), P(CKK_XMSS, 0x47), P(CKK_XMSSMT, 0x48), P(CKK_ML_KEM, 0x49),
+    P(CKK_ML_DSA, 0x4a), P(CKK_SLH_DSA, 0x4b),
+    P(CKA_UNIQUE_ID, 0x4), P(CKA_HSS_LEVELS, 0x617), P(CKA_HSS_LMS_TYPE, 0x618),
+    P(CKA_HSS_LMOTS_TYPE, 0x619), P(CKA_HSS_LMS_TYPES, 0x61a), P(CKA_HSS_LMOTS_TYPES, 0x61b),
+    P(CKA_HSS_KEYS_REMAINING, 0x61c), P(CKA_PARAMETER_SET, 0x61d),
+    P(CKA_OBJECT_VALIDATION_FLAGS, 0x61e), P(CKA_VALIDATION_TYPE, 0x61f),
+    P(CKA_VALIDATION_VERSION, 0x620), P(CKA_VALIDATION_LEVEL, 0x621),
+    P(CKA_VALIDATION_MODULE_ID, 0x622), P(CKA_VALIDATION_FLAG, 0x623),
+    P(CKA_VALIDATION_AUTHORITY_TYPE, 0x624), P(CKA_VALIDATION_COUNTRY, 0x625),
+    P(CKA_VALIDATION_CERTIFICATE_IDENTIFIER, 0x626), P(CKA_VALIDATION_CERTIFICATE_URI, 0x627),
+    P(CKA_VALIDATION_VENDOR_URI, 0x628), P(CKA_VALIDATION_PROFILE, 0x629),
+    P(CKA_ENCAPSULATE_TEMPLATE, 0x62a), P(CKA_DECAPSULATE_TEMPLATE, 0x62b),
+    P(CKA_TRUST_SERVER_AUTH, 0x62c), P(CKA_TRUST_CLIENT_AUTH, 0x62d),
+    P(CKA_TRUST_CODE_SIGNING, 0x62e), P(CKA_TRUST_EMAIL_PROTECTION, 0x62f),
+    P(CKA_TRUST_IPSEC_IKE, 0x630), P(CKA_TRUST_TIME_STAMPING, 0x631),
+    P(CKA_TRUST_OCSP_SIGNING, 0x632), P(CKA_ENCAPSULATE, 0x633), P(CKA_DECAPSULATE, 0x634),
+    P(CKA_HASH_OF_CERTIFICATE, 0x635), P(CKA_PUBLIC_CRC64_VALUE, 0x636), P(CKA_SEED, 0x637),
+    P(CKM_ML_KEM_KEY_PAIR_GEN, 0xf), P(CKM_ML_KEM, 0x17), P(CKM_ML_DSA_KEY_PAIR_GEN, 0x1c),
+    P(CKM_ML_DSA, 0x1d), P(CKM_HASH_ML_DSA, 0x1f), P(CKM_HASH_ML_DSA_SHA224, 0x23),
+    P(CKM_HASH_ML_DSA_SHA256, 0x24), P(CKM_HASH_ML_DSA_SHA384, 0x25),
+    P(CKM_HASH_ML_DSA_SHA512, 0x26), P(CKM_HASH_ML_DSA_SHA3_224, 0x27),
+    P(CKM_HASH_ML_DSA_SHA3_256, 0x28), P(CKM_HASH_ML_DSA_SHA3_384, 0x29),
+    P(CKM_HASH_ML_DSA_SHA3_512, 0x2a), P(CKM_HASH_ML_DSA_SHAKE128, 0x2b),
+    P(CKM_HASH_ML_DSA_SHAKE256, 0x2c), P(CKM_SLH_DSA_KEY_PAIR_GEN, 0x2d), P(CKM_SLH_DSA, 0x2e),
+    P(CKM_HASH_SLH_DSA, 0x34), P(CKM_HASH_SLH_DSA_SHA224, 0x36),
+    P(CKM_HASH_SLH_DSA_SHA256, 0x37), P(CKM_HASH_SLH_DSA_SHA384, 0x38),
+    P(CKM_HASH_SLH_DSA_SHA512, 0x39), P(CKM_HASH_SLH_DSA_SHA3_224, 0x3a),
+    P(CKM_HASH_SLH_DSA_SHA3_256, 0x3b), P(CKM_HASH_SLH_DSA_SHA3_384, 0x3c),
+    P(CKM_HASH_SLH_DSA_SHA3_512, 0x3d), P(CKM_HASH_SLH_DSA_SHAKE128, 0x3e),
+    P(CKM_HASH_SLH_DSA_SHAKE256, 0x3f), P(CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE, 0x56),
+    P(CKM_TLS12_EXTENDED_MASTER_KEY_DERIVE_DH, 0x57), P(CKM_KEA_DERIVE, 0x1012),
+    P(CKM_AES_XTS, 0x1071), P(CKM_AES_XTS_KEY_GEN, 0x1072), P(CKM_AES_KEY_WRAP_PKCS7, 0x210c),
+    P(CKM_IKE2_PRF_PLUS_DERIVE, 0x402e), P(CKM_IKE_PRF_DERIVE, 0x402f),
+    P(CKM_IKE1_PRF_DERIVE, 0x4030), P(CKM_IKE1_EXTENDED_DERIVE, 0x4031),
+    P(CKM_HSS_KEY_PAIR_GEN, 0x4032), P(CKM_HSS, 0x4033), P(CKM_XMSS_KEY_PAIR_GEN, 0x4034),
+    P(CKM_XMSSMT_KEY_PAIR_GEN, 0x4035), P(CKM_XMSS, 0x4036), P(CKM_XMSSMT, 0x4037),
+    P(CKM_ECDH_X_AES_KEY_WRAP, 0x4038), P(CKM_ECDH_COF_AES_KEY_WRAP, 0x4039),
+    P(CKM_PUB_KEY_FROM_PRIV_KEY, 0x403a),
+    P(CKM_SHA3_224_KEY_DERIVE, 0x398), P(CKM_SHA3_256_KEY_DERIVE, 0x397),
+    P(CKM_SHA3_384_KEY_DERIVE, 0x399), P(CKM_SHA3_512_KEY_DERIVE, 0x39a),
+    P(CKM_SHAKE_128_KEY_DERIVE, 0x39b), P(CKM_SHAKE_256_KEY_DERIVE, 0x39c),
+    P(CKP_COMPLETE_PROVIDER, 5), P(CKP_HKDF_TLS_TOKEN, 6),
+    P(CKP_ML_DSA_44, 1), P(CKP_ML_DSA_65, 2), P(CKP_ML_DSA_87, 3),
+    P(CKP_ML_KEM_512, 1), P(CKP_ML_KEM_768, 2), P(CKP_ML_KEM_1024, 3),
+    P(CKP_SLH_DSA_SHA2_128S, 1), P(CKP_SLH_DSA_SHAKE_128S, 2), P(CKP_SLH_DSA_SHA2_128F, 3),
+    P(CKP_SLH_DSA_SHAKE_128F, 4), P(CKP_SLH_DSA_SHA2_192S, 5), P(CKP_SLH_DSA_SHAKE_192S, 6),
+    P(CKP_SLH_DSA_SHA2_192F, 7), P(CKP_SLH_DSA_SHAKE_192F, 8), P(CKP_SLH_DSA_SHA2_256S, 9),
+    P(CKP_SLH_DSA_SHAKE_256S, 0xa), P(CKP_SLH_DSA_SHA2_256F, 0xb), P(CKP_SLH_DSA_SHAKE_256F, 0xc),
+    P(CKR_AEAD_DECRYPT_FAILED, 0x42), P(CKR_KEY_EXHAUSTED, 0x203), P(CKR_PENDING, 0x204),
+    P(CKR_SESSION_ASYNC_NOT_SUPPORTED, 0x205), P(CKR_SEED_RANDOM_REQUIRED, 0x206),
+    P(CKR_OPERATION_NOT_VALIDATED, 0x207), P(CKR_TOKEN_NOT_INITIALIZED, 0x208),
+    P(CKR_PARAMETER_SET_NOT_SUPPORTED, 0x209),
+    P(CKF_ASYNC_SESSION, 0x8), P(CKF_ASYNC_SESSION_SUPPORTED, 0x04000000),
+    P(CKF_SEED_RANDOM_REQUIRED, 0x02000000), P(CKF_ENCAPSULATE, 0x10000000),
+    P(CKF_DECAPSULATE, 0x20000000), P(CKF_EC_CURVENAME, 0x04000000), P(CKF_MULTI_MESSGE, 0x20),
+    P(CKH_HEDGE_PREFERRED, 0), P(CKH_HEDGE_REQUIRED, 1), P(CKH_DETERMINISTIC_REQUIRED, 2),
+    P(CKS_LAST_VALIDATION_OK, 1),
+    P(CKT_TRUST_UNKNOWN, 0), P(CKT_TRUSTED, 1), P(CKT_TRUST_ANCHOR, 2), P(CKT_NOT_TRUSTED, 3),
+    P(CKT_TRUST_MUST_VERIFY_TRUST, 4),
+    P(CKV_AUTHORITY_TYPE_UNSPECIFIED, 0), P(CKV_AUTHORITY_TYPE_NIST_CMVP, 1),
+    P(CKV_AUTHORITY_TYPE_COMMON_CRITERIA, 2), P(CKV_TYPE_UNSPECIFIED, 0),
+    P(CKV_TYPE_SOFTWARE, 1), P(CKV_TYPE_HARDWARE, 2), P(CKV_TYPE_FIRMWARE, 3),
+    P(CKV_TYPE_HYBRID, 4), P(CK_SP800_108_KEY_HANDLE, 5),
+};
+#undef P
+
+static void test_pinned_32_values(void **state)
+{
+    size_t bad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < COUNT(pinned_values); i++) {
+        if (pinned_values[i].ours != pinned_values[i].published) {
+            print_message("%s: ours %#lx, published %#lx\n", pinned_values[i].name,
+                          pinned_values[i].ours, pinned_values[i].published);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* ---- cross-check against other PKCS#11 headers ----------------------------------------- */
 
 /* Known, deliberate differences: the other header is wrong or extended, ours follows OASIS. */
@@ -384,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_spec_reader_detects_difference),
         cmocka_unit_test(test_compare_detects_mismatch),
         cmocka_unit_test(test_craton_table_complete),
+        cmocka_unit_test(test_pinned_32_values),
         cmocka_unit_test(test_xcheck_p11kit),
         cmocka_unit_test(test_xcheck_nss),
     };
