@@ -566,7 +566,23 @@ struct walk {
     struct idx x;
     bool *seen; /* one per index entry */
     size_t tampered;
+    uint8_t *plain; /* ch_secmem scratch for opened secret parts, reused; wiped after each */
+    size_t plain_cap;
 };
+
+/* A scratch buffer of at least n bytes in locked memory (one mapping per walk, not per
+ * record). */
+static uint8_t *walk_plain(struct walk *w, size_t n)
+{
+    if (w->plain == NULL || w->plain_cap < n) {
+        ch_secmem_free(w->plain);
+        w->plain_cap = n < 4096 ? 4096 : n;
+        w->plain = ch_secmem_alloc(w->plain_cap);
+        if (w->plain == NULL)
+            w->plain_cap = 0;
+    }
+    return w->plain;
+}
 
 /* Check one row (statement positioned on it) and hand it to cb. Tampered rows are counted and
  * skipped (*skipped = true). Returns the callback's code or an error. */
@@ -625,7 +641,7 @@ static CK_RV deliver(struct walk *w, sqlite3_stmt *st, ch_store_obj_cb cb, void 
                 goto out;
             if (has_sealed) {
                 rec.secret_len = sealed_len - CH_STORE_SEAL_OVERHEAD;
-                plain = ch_secmem_alloc(rec.secret_len);
+                plain = walk_plain(w, rec.secret_len);
                 CH_CHECK_OUT(plain != NULL, CKR_HOST_MEMORY);
                 if (ch_store_unseal(keys, w->t.serial, w->t.generation, rec.id, rec.version,
                                     sealed, sealed_len, plain) != CKR_OK)
@@ -638,7 +654,8 @@ static CK_RV deliver(struct walk *w, sqlite3_stmt *st, ch_store_obj_cb cb, void 
     bad = false;
     rv = cb(arg, &rec);
 out:
-    ch_secmem_free(plain);
+    if (plain != NULL)
+        ch_wipe(plain, rec.secret_len);
     if (bad && rv == CKR_OK) {
         *skipped = true;
         w->tampered++;
@@ -673,6 +690,7 @@ out:
 
 static void walk_end(struct walk *w)
 {
+    ch_secmem_free(w->plain);
     idx_free(&w->x);
     free(w->seen);
     ch_store_rtx_end(w->s);
