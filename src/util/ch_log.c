@@ -29,14 +29,14 @@ void ch_log(enum ch_log_level level, const char *fmt, ...)
     static const char *names[] = {"error", "warning", "info", "debug"};
     if (level > log_level)
         return;
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
     pthread_mutex_lock(&log_lock);
     FILE *o = log_out != NULL ? log_out : stderr;
-    fprintf(o, "craton-hsm[%ld] %s: ", (long)getpid(), names[level]);
-    vfprintf(o, fmt, ap);
-    fputc('\n', o);
+    fprintf(o, "craton-hsm[%ld] %s: %s\n", (long)getpid(), names[level], msg);
     fflush(o);
     pthread_mutex_unlock(&log_lock);
-    va_end(ap);
 }
