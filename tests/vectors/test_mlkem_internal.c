@@ -102,6 +102,33 @@ static void test_ntt_roundtrip(void **state)
     }
 }
 
+/* NTT^-1 at the edges of its input range |x| < 2q (the lazy reductions inside must not
+ * overflow): NTT(NTT^-1(x) * 2^16) = x * 2^16 mod q, and the output is below q. */
+static void test_invntt_extremes(void **state)
+{
+    (void)state;
+    struct ch_mlkem_poly x, y;
+    for (int pattern = 0; pattern < 6; pattern++) {
+        for (unsigned int i = 0; i < CH_MLKEM_N; i++) {
+            int16_t m = 2 * CH_MLKEM_Q - 1;
+            switch (pattern) {
+            case 0: x.c[i] = m; break;
+            case 1: x.c[i] = (int16_t)-m; break;
+            case 2: x.c[i] = (int16_t)(i % 2 ? m : -m); break;
+            case 3: x.c[i] = (int16_t)((i / 2) % 2 ? m : -m); break;
+            default: x.c[i] = (int16_t)((int32_t)(rng() % (2u * (uint32_t)m + 1)) - m); break;
+            }
+        }
+        y = x;
+        ch_mlkem_invntt_tomont(&y);
+        for (unsigned int i = 0; i < CH_MLKEM_N; i++)
+            assert_true(y.c[i] > -CH_MLKEM_Q && y.c[i] < CH_MLKEM_Q);
+        ch_mlkem_ntt(&y);
+        for (unsigned int i = 0; i < CH_MLKEM_N; i++)
+            assert_int_equal(modq(y.c[i]), modq(x.c[i] * 65536 % CH_MLKEM_Q));
+    }
+}
+
 /* NTT^-1(NTT(a) o NTT(b)) = a b in Z_q[X]/(X^256 + 1) (FIPS 203 §4.3.1). */
 static void test_ntt_multiplication(void **state)
 {
@@ -247,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_compress_exhaustive),
         cmocka_unit_test(test_ntt_roundtrip),
         cmocka_unit_test(test_ntt_multiplication),
+        cmocka_unit_test(test_invntt_extremes),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_roundtrip_and_rejection),
         cmocka_unit_test(test_input_checks),

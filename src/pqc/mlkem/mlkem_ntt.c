@@ -50,42 +50,75 @@ int16_t ch_mlkem_gamma(unsigned int i)
     return gammas[i & 127];
 }
 
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* One layer of Alg. 9 (steps 3-9 for one value of len). Inlined with a constant len, so every
+ * inner loop has a fixed trip count and the compiler can vectorise it. z points at the first
+ * zeta of the layer; the layer uses 128 / len of them in increasing order. */
+static ALWAYS_INLINE void ntt_layer(int16_t c[CH_MLKEM_N], unsigned int len, const int16_t *z)
+{
+    for (unsigned int start = 0; start < CH_MLKEM_N; start += 2 * len) {
+        const int16_t zeta = *z++;
+        for (unsigned int j = start; j < start + len; j++) {
+            int16_t t = ch_mlkem_fqmul(zeta, c[j + len]);
+            c[j + len] = (int16_t)(c[j] - t);
+            c[j] = (int16_t)(c[j] + t);
+        }
+    }
+}
+
 /* Alg. 9. fqmul by a Montgomery-form zeta multiplies by the plain zeta, so the output is the
- * plain NTT. Each layer adds at most q to the bound: |out| < |in| + 7q < 8q < 2^15. */
+ * plain NTT. Each layer adds at most q to the bound: |out| < |in| + 7q < 8q < 2^15. Layer
+ * len = 2^(8-l) uses zetas[2^(l-1) .. 2^l - 1] (the counter i of step 5). */
 void ch_mlkem_ntt(struct ch_mlkem_poly *f)
 {
-    unsigned int i = 1;
+    ntt_layer(f->c, 128, zetas + 1);
+    ntt_layer(f->c, 64, zetas + 2);
+    ntt_layer(f->c, 32, zetas + 4);
+    ntt_layer(f->c, 16, zetas + 8);
+    ntt_layer(f->c, 8, zetas + 16);
+    ntt_layer(f->c, 4, zetas + 32);
+    ntt_layer(f->c, 2, zetas + 64);
+}
 
-    for (unsigned int len = 128; len >= 2; len >>= 1) {
-        for (unsigned int start = 0; start < CH_MLKEM_N; start += 2 * len) {
-            const int16_t zeta = zetas[i++];
-            for (unsigned int j = start; j < start + len; j++) {
-                int16_t t = ch_mlkem_fqmul(zeta, f->c[j + len]);
-                f->c[j + len] = (int16_t)(f->c[j] - t);
-                f->c[j] = (int16_t)(f->c[j] + t);
-            }
+/* One layer of Alg. 10 (steps 3-9): zetas are used in decreasing order from z. Differences go
+ * through fqmul (result below q). Sums are Barrett-reduced only when `reduce` is set: a slot
+ * that is a sum at every layer doubles its bound each time, so from an input below 2q it
+ * reaches 8q < 2^15 after two layers; reducing the sums of layers 2, 4 and 6 therefore keeps
+ * every value below 8q (and a difference below 8q times a zeta below q/2 is well inside
+ * fqmul's input range q 2^15). */
+static ALWAYS_INLINE void invntt_layer(int16_t c[CH_MLKEM_N], unsigned int len,
+                                       const int16_t *z, int reduce)
+{
+    for (unsigned int start = 0; start < CH_MLKEM_N; start += 2 * len) {
+        const int16_t zeta = *z--;
+        for (unsigned int j = start; j < start + len; j++) {
+            int16_t t = c[j];
+            int16_t sum = (int16_t)(t + c[j + len]);
+            c[j] = reduce ? ch_mlkem_barrett_reduce(sum) : sum;
+            c[j + len] = ch_mlkem_fqmul(zeta, (int16_t)(c[j + len] - t));
         }
     }
 }
 
 /* Alg. 10, with the final multiplication by 128^-1 (step 14) merged with a conversion to
  * Montgomery form: 1441 = 2^32 / 128 mod q, so fqmul(x, 1441) = x * 2^16 / 128. Callers use
- * it right after basemul (which leaves a factor 2^-16), so the two factors cancel. Sums are
- * Barrett-reduced each layer, differences go through fqmul: every value stays below q. */
+ * it right after basemul (which leaves a factor 2^-16), so the two factors cancel. The counter
+ * i of step 5 runs from 127 down: layer len = 2^l starts at zetas[2^(8-l) - 1]. Input
+ * |f| < 2q (what basemul produces); output |f| < q (the last fqmul). */
 void ch_mlkem_invntt_tomont(struct ch_mlkem_poly *f)
 {
-    unsigned int i = 127;
-
-    for (unsigned int len = 2; len <= 128; len <<= 1) {
-        for (unsigned int start = 0; start < CH_MLKEM_N; start += 2 * len) {
-            const int16_t zeta = zetas[i--];
-            for (unsigned int j = start; j < start + len; j++) {
-                int16_t t = f->c[j];
-                f->c[j] = ch_mlkem_barrett_reduce((int16_t)(t + f->c[j + len]));
-                f->c[j + len] = ch_mlkem_fqmul(zeta, (int16_t)(f->c[j + len] - t));
-            }
-        }
-    }
+    invntt_layer(f->c, 2, zetas + 127, 0);
+    invntt_layer(f->c, 4, zetas + 63, 1);
+    invntt_layer(f->c, 8, zetas + 31, 0);
+    invntt_layer(f->c, 16, zetas + 15, 1);
+    invntt_layer(f->c, 32, zetas + 7, 0);
+    invntt_layer(f->c, 64, zetas + 3, 1);
+    invntt_layer(f->c, 128, zetas + 1, 0);
     for (unsigned int j = 0; j < CH_MLKEM_N; j++)
         f->c[j] = ch_mlkem_fqmul(f->c[j], 1441);
 }

@@ -53,7 +53,8 @@ static inline int16_t ch_mlkem_fqmul(int16_t a, int16_t b)
 /* gamma_i = 17^(2 BitRev7(i) + 1) in Montgomery form, centred (Alg. 11 step 2). */
 int16_t ch_mlkem_gamma(unsigned int i);
 void ch_mlkem_ntt(struct ch_mlkem_poly *f);             /* Alg. 9; |in| < q, out |.| < 8q */
-void ch_mlkem_invntt_tomont(struct ch_mlkem_poly *f);   /* Alg. 10, times 2^16; out |.| < q */
+/* Alg. 10, times 2^16; |in| < 2q, |out| < q. */
+void ch_mlkem_invntt_tomont(struct ch_mlkem_poly *f);
 /* Alg. 11 (MultiplyNTTs, using Alg. 12 BaseCaseMultiply): h = f o g * 2^-16, |h| < 2q. */
 void ch_mlkem_basemul(struct ch_mlkem_poly *h, const struct ch_mlkem_poly *f,
                       const struct ch_mlkem_poly *g);
