@@ -66,7 +66,8 @@ CH_P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
     return pInfo != NULL ? CKR_OK : CKR_ARGUMENTS_BAD;
 }
 
-/* PKCS#11 3.0 §5.4.3: callable before C_Initialize; the 2.40-layout list, version 2.40. */
+/* PKCS#11 3.0 §5.4.4 C_GetFunctionList: callable before C_Initialize; the 2.40-layout list,
+ * version 2.40. 3.0 clients use C_GetInterface. */
 CH_P11_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 {
     if (ppFunctionList == NULL)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* src/pkcs11: the static function lists (2.40, 3.0, 3.2 layouts), the interface table and
- * C_GetInterfaceList / C_GetInterface (PKCS#11 3.0 §5.4.4-5.4.5). ABI layer only. The lists
- * are const: an application must never write to them (§4.x CK_FUNCTION_LIST). */
+ * C_GetInterfaceList / C_GetInterface (PKCS#11 3.0 §5.4.5-5.4.6). ABI layer only. The lists
+ * are const: an application must never write to them (§3.6 CK_FUNCTION_LIST). */
 #include <string.h>
 
 #include "pkcs11/p11.h"
@@ -145,7 +145,8 @@ static const CK_INTERFACE interfaces[] = {
     {(CK_UTF8CHAR_PTR)CH_P11_IFACE_NAME, (CK_VOID_PTR)&ch_p11_list_240, 0},
 };
 
-/* PKCS#11 3.0 §5.4.4: callable before C_Initialize; the usual two-call count convention. */
+/* PKCS#11 3.0 §5.4.5 C_GetInterfaceList: callable before C_Initialize; the usual two-call
+ * count convention. */
 CH_P11_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount)
 {
     const CK_ULONG n = CH_ARRAY_LEN(interfaces);
@@ -177,8 +178,8 @@ static bool iface_matches(const CK_INTERFACE *it, const CK_UTF8CHAR *name,
     return (it->flags & flags) == flags;
 }
 
-/* PKCS#11 3.0 §5.4.5: name, version and flags must match where given. The spec names no code
- * for "no such interface"; like other modules we answer CKR_ARGUMENTS_BAD. */
+/* PKCS#11 3.0 §5.4.6 C_GetInterface: name, version and flags must match where given. The spec
+ * names no code for "no such interface"; like other modules we answer CKR_ARGUMENTS_BAD. */
 CH_P11_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
                                    CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
 {

@@ -73,7 +73,7 @@ out:
     return rv;
 }
 
-/* §5.5.6: pLabel is 32 blank-padded bytes, not NUL-terminated. */
+/* §5.5.7 C_InitToken: pLabel is 32 blank-padded bytes, not NUL-terminated. */
 CH_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
                                 CK_UTF8CHAR_PTR pLabel)
 {

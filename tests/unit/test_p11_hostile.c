@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Hostile input through the exported PKCS#11 ABI of libcraton_hsm.so (dlopen): NULL output
+ * pointers, short buffers, invalid and stale handles, session objects seen from another
+ * session, wrong session and login states, bad templates. Each test gets a fresh token in a
+ * fresh storage folder. Meant to run clean under ASan/UBSan too. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "p11_test.h"
+
+#define BOGUS_OBJECT ((CK_OBJECT_HANDLE)0x0bad0b1eUL)
+
+static int setup(void **state)
+{
+    struct ch_p11t *t = calloc(1, sizeof(*t));
+
+    if (t == NULL || ch_p11t_setup(t, NULL) != 0) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static int setup_two_slots(void **state)
+{
+    struct ch_p11t *t = calloc(1, sizeof(*t));
+
+    if (t == NULL || ch_p11t_setup(t, "[slots]\ncount = 2\n") != 0) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct ch_p11t *t = *state;
+
+    ch_p11t_teardown(t);
+    free(t);
+    return 0;
+}
+
+/* A public data object (session or token) with a label and a value; returns its handle. */
+static CK_OBJECT_HANDLE make_data(struct ch_p11t *t, CK_SESSION_HANDLE h, bool token,
+                                  const char *label, const void *value, size_t value_len)
+{
+    CK_OBJECT_CLASS cls = CKO_DATA;
+    CK_BBOOL tok = token ? CK_TRUE : CK_FALSE, priv = CK_FALSE;
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_TOKEN, &tok, sizeof(tok)},
+        {CKA_PRIVATE, &priv, sizeof(priv)},
+        {CKA_LABEL, (void *)label, strlen(label)},
+        {CKA_VALUE, (void *)value, value_len},
+    };
+    CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
+    CK_RV rv = t->f->C_CreateObject(h, tmpl, 5, &obj);
+
+    if (rv != CKR_OK)
+        fail_msg("C_CreateObject(data): %s", ch_p11t_rv_name(rv));
+    return obj;
+}
+
+static CK_ULONG find_by_label(struct ch_p11t *t, CK_SESSION_HANDLE h, const char *label,
+                              CK_OBJECT_HANDLE *out, CK_ULONG max)
+{
+    CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, (void *)label, strlen(label)}};
+    CK_ULONG n = 0;
+
+    assert_int_equal(t->f->C_FindObjectsInit(h, tmpl, 1), CKR_OK);
+    assert_int_equal(t->f->C_FindObjects(h, out, max, &n), CKR_OK);
+    assert_int_equal(t->f->C_FindObjectsFinal(h), CKR_OK);
+    return n;
+}
+
+#define RV(expected, call)                                                                         \
+    do {                                                                                           \
+        CK_RV rv_ = (call);                                                                        \
+        if (rv_ != (CK_RV)(expected))                                                          \
+            fail_msg("%s: got %s, expected %s", #call, ch_p11t_rv_name(rv_),                   \
+                     ch_p11t_rv_name(expected));                                               \
+    } while (0)
+
+#define PIN(p) (CK_UTF8CHAR_PTR)(p), (CK_ULONG)strlen(p)
+
+/* ---- NULL pointers ------------------------------------------------------------------------- */
+
+static void test_null_pointers(void **state)
+{
+    struct ch_p11t *t = *state;
+    const CK_FUNCTION_LIST_3_0 *f = t->f;
+    CK_SESSION_HANDLE h;
+    CK_MECHANISM sha256 = {CKM_SHA256, NULL, 0};
+    CK_OBJECT_CLASS cls = CKO_DATA;
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}};
+    CK_ATTRIBUTE null_value[] = {{CKA_CLASS, NULL, sizeof(cls)}};
+    CK_BYTE data[3] = {'a', 'b', 'c'}, out[64], label[32];
+    CK_ULONG n = 4, len = sizeof(out);
+    CK_SLOT_ID slots[4];
+    CK_OBJECT_HANDLE obj, obj2, objs[2];
+
+    memset(label, ' ', sizeof(label));
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &h), CKR_OK);
+    obj = make_data(t, h, false, "null-pointers", "v", 1);
+
+    /* General, slot and token functions. */
+    RV(CKR_ARGUMENTS_BAD, f->C_GetInfo(NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetSlotList(CK_FALSE, NULL, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetSlotList(CK_TRUE, slots, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetSlotInfo(t->slot, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetTokenInfo(t->slot, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetMechanismList(t->slot, NULL, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetMechanismInfo(t->slot, CKM_SHA256, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_InitToken(t->slot, PIN(CH_P11T_SO_PIN), NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_InitToken(t->slot, NULL, 8, label));
+    RV(CKR_ARGUMENTS_BAD, f->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, NULL));
+
+    /* Sessions and PINs. */
+    RV(CKR_ARGUMENTS_BAD, f->C_GetSessionInfo(h, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetOperationState(h, NULL, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_SetOperationState(h, NULL, 8, 0, 0));
+    RV(CKR_ARGUMENTS_BAD, f->C_Login(h, CKU_USER, NULL, 8));
+    RV(CKR_ARGUMENTS_BAD, f->C_LoginUser(h, CKU_USER, PIN(CH_P11T_USER_PIN), NULL, 4));
+    RV(CKR_ARGUMENTS_BAD, f->C_InitPIN(h, NULL, 8));
+    RV(CKR_ARGUMENTS_BAD, f->C_SetPIN(h, NULL, 8, PIN(CH_P11T_USER_PIN)));
+    RV(CKR_ARGUMENTS_BAD, f->C_SetPIN(h, PIN(CH_P11T_USER_PIN), NULL, 8));
+
+    /* Objects. */
+    RV(CKR_ARGUMENTS_BAD, f->C_CreateObject(h, tmpl, 1, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_CreateObject(h, NULL, 1, &obj2));
+    RV(CKR_ARGUMENTS_BAD, f->C_CreateObject(h, null_value, 1, &obj2));
+    RV(CKR_ARGUMENTS_BAD, f->C_CopyObject(h, obj, NULL, 0, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_CopyObject(h, obj, NULL, 2, &obj2));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetObjectSize(h, obj, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GetAttributeValue(h, obj, NULL, 1));
+    RV(CKR_ARGUMENTS_BAD, f->C_SetAttributeValue(h, obj, NULL, 1));
+    RV(CKR_ARGUMENTS_BAD, f->C_FindObjectsInit(h, NULL, 1));
+    RV(CKR_ARGUMENTS_BAD, f->C_FindObjectsInit(h, null_value, 1));
+    RV(CKR_OK, f->C_FindObjectsInit(h, NULL, 0));
+    RV(CKR_ARGUMENTS_BAD, f->C_FindObjects(h, NULL, 2, &n));
+    RV(CKR_ARGUMENTS_BAD, f->C_FindObjects(h, objs, 2, NULL));
+    RV(CKR_OK, f->C_FindObjectsFinal(h));
+
+    /* Cryptographic functions: a NULL length pointer, NULL input with a length. */
+    RV(CKR_OK, f->C_DigestInit(h, &sha256));
+    RV(CKR_ARGUMENTS_BAD, f->C_Digest(h, data, sizeof(data), out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_Digest(h, NULL, sizeof(data), out, &len));
+    RV(CKR_ARGUMENTS_BAD, f->C_DigestUpdate(h, NULL, 5));
+    RV(CKR_ARGUMENTS_BAD, f->C_DigestFinal(h, out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_Encrypt(h, data, sizeof(data), out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_EncryptUpdate(h, NULL, 4, out, &len));
+    RV(CKR_ARGUMENTS_BAD, f->C_DecryptFinal(h, out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_Sign(h, data, sizeof(data), NULL, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_Verify(h, data, sizeof(data), NULL, 16));
+    RV(CKR_ARGUMENTS_BAD, f->C_VerifyFinal(h, NULL, 16));
+    RV(CKR_ARGUMENTS_BAD, f->C_VerifyRecover(h, data, sizeof(data), out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_DigestEncryptUpdate(h, data, sizeof(data), out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_EncryptMessage(h, NULL, 0, NULL, 0, data, 3, out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_EncryptMessage(h, NULL, 12, NULL, 0, data, 3, out, &len));
+    RV(CKR_ARGUMENTS_BAD, f->C_DecryptMessageNext(h, NULL, 0, data, 3, out, NULL, 0));
+    RV(CKR_ARGUMENTS_BAD, f->C_VerifyMessage(h, NULL, 0, data, 3, NULL, 8));
+
+    /* Keys and random. */
+    RV(CKR_ARGUMENTS_BAD, f->C_GenerateKey(h, NULL, tmpl, 1, &obj2));
+    RV(CKR_ARGUMENTS_BAD, f->C_GenerateKey(h, &sha256, tmpl, 1, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_GenerateKeyPair(h, &sha256, tmpl, 1, tmpl, 1, NULL, &obj2));
+    RV(CKR_ARGUMENTS_BAD, f->C_GenerateKeyPair(h, &sha256, tmpl, 1, tmpl, 1, &obj2, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_WrapKey(h, &sha256, obj, obj, out, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_UnwrapKey(h, &sha256, obj, NULL, 16, tmpl, 1, &obj2));
+    RV(CKR_ARGUMENTS_BAD, f->C_DeriveKey(h, &sha256, obj, tmpl, 1, NULL));
+    RV(CKR_ARGUMENTS_BAD, f->C_SeedRandom(h, NULL, 4));
+    RV(CKR_ARGUMENTS_BAD, f->C_GenerateRandom(h, NULL, 16));
+    RV(CKR_OK, f->C_GenerateRandom(h, NULL, 0));
+
+    RV(CKR_OK, f->C_CloseSession(h));
+}
+
+/* ---- short buffers and size queries (PKCS#11 3.0 §5.2) ------------------------------------- */
+
+static void test_short_buffers_lists(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_SLOT_ID slots[4];
+    CK_MECHANISM_TYPE *mechs;
+    CK_ULONG n = 0, m = 0;
+    bool has_sha256 = false;
+
+    RV(CKR_OK, t->f->C_GetSlotList(CK_FALSE, NULL, &n));
+    assert_int_equal(n, 2);
+    n = 1;
+    RV(CKR_BUFFER_TOO_SMALL, t->f->C_GetSlotList(CK_FALSE, slots, &n));
+    assert_int_equal(n, 2);
+    n = 4;
+    RV(CKR_OK, t->f->C_GetSlotList(CK_FALSE, slots, &n));
+    assert_int_equal(n, 2);
+    assert_true(slots[0] != slots[1]);
+
+    RV(CKR_OK, t->f->C_GetMechanismList(t->slot, NULL, &m));
+    assert_true(m >= 2);
+    mechs = calloc(m, sizeof(*mechs));
+    assert_non_null(mechs);
+    n = 1;
+    RV(CKR_BUFFER_TOO_SMALL, t->f->C_GetMechanismList(t->slot, mechs, &n));
+    assert_int_equal(n, m);
+    n = 0;
+    RV(CKR_BUFFER_TOO_SMALL, t->f->C_GetMechanismList(t->slot, mechs, &n));
+    assert_int_equal(n, m);
+    RV(CKR_OK, t->f->C_GetMechanismList(t->slot, mechs, &n));
+    assert_int_equal(n, m);
+    for (CK_ULONG i = 0; i < n; i++)
+        has_sha256 |= mechs[i] == CKM_SHA256;
+    assert_true(has_sha256);
+    free(mechs);
+}
+
+static void test_short_buffers_attributes(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_SESSION_HANDLE h;
+    CK_BYTE value[100], buf[128];
+    char label[32];
+    CK_OBJECT_HANDLE obj;
+
+    for (size_t i = 0; i < sizeof(value); i++)
+        value[i] = (CK_BYTE)i;
+    assert_int_equal(ch_p11t_open(t, false, CH_P11T_NOBODY, &h), CKR_OK);
+    obj = make_data(t, h, false, "short-attr", value, sizeof(value));
+
+    CK_ATTRIBUTE q[] = {{CKA_VALUE, NULL, 0}};
+    RV(CKR_OK, t->f->C_GetAttributeValue(h, obj, q, 1));
+    assert_int_equal(q[0].ulValueLen, sizeof(value));
+
+    CK_ATTRIBUTE small[] = {{CKA_LABEL, label, sizeof(label)}, {CKA_VALUE, buf, 10}};
+    RV(CKR_BUFFER_TOO_SMALL, t->f->C_GetAttributeValue(h, obj, small, 2));
+    assert_int_equal(small[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    /* Every other entry is still processed (§5.7.5). */
+    assert_int_equal(small[0].ulValueLen, strlen("short-attr"));
+    assert_memory_equal(label, "short-attr", strlen("short-attr"));
+
+    CK_ATTRIBUTE exact[] = {{CKA_VALUE, buf, sizeof(value)}};
+    RV(CKR_OK, t->f->C_GetAttributeValue(h, obj, exact, 1));
+    assert_int_equal(exact[0].ulValueLen, sizeof(value));
+    assert_memory_equal(buf, value, sizeof(value));
+    RV(CKR_OK, t->f->C_CloseSession(h));
+}
+
+/* SHA-256("abc"), FIPS 180-4 example. */
+static const CK_BYTE sha256_abc[32] = {
+    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+};
+
+static void test_short_buffers_digest(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_SESSION_HANDLE h;
+    CK_MECHANISM sha256 = {CKM_SHA256, NULL, 0};
+    CK_BYTE abc[3] = {'a', 'b', 'c'}, out[64];
+    CK_ULONG len;
+
+    assert_int_equal(ch_p11t_open(t, false, CH_P11T_NOBODY, &h), CKR_OK);
+
+    /* Single part: size query, too small, then the real call; the operation survives the first
+     * two and ends with the third. */
+    RV(CKR_OK, t->f->C_DigestInit(h, &sha256));
+    len = 0;
+    RV(CKR_OK, t->f->C_Digest(h, abc, 3, NULL, &len));
+    assert_int_equal(len, 32);
+    len = 16;
+    RV(CKR_BUFFER_TOO_SMALL, t->f->C_Digest(h, abc, 3, out, &len));
+    assert_int_equal(len, 32);
+    len = sizeof(out);
+    RV(CKR_OK, t->f->C_Digest(h, abc, 3, out, &len));
+    assert_int_equal(len, 32);
+    assert_memory_equal(out, sha256_abc, 32);
+    len = sizeof(out);
+    RV(CKR_OPERATION_NOT_INITIALIZED, t->f->C_Digest(h, abc, 3, out, &len));
+
+    /* Multi-part, same rules on the final call. */
+    RV(CKR_OK, t->f->C_DigestInit(h, &sha256));
+    RV(CKR_OK, t->f->C_DigestUpdate(h, abc, 1));
+    RV(CKR_OK, t->f->C_DigestUpdate(h, NULL, 0));
+    RV(CKR_OK, t->f->C_DigestUpdate(h, abc + 1, 2));
+    len = 31;
+    RV(CKR_BUFFER_TOO_SMALL, t->f->C_DigestFinal(h, out, &len));
+    assert_int_equal(len, 32);
+    len = 32;
+    RV(CKR_OK, t->f->C_DigestFinal(h, out, &len));
+    assert_memory_equal(out, sha256_abc, 32);
+    RV(CKR_OK, t->f->C_CloseSession(h));
+}
+
+static void test_generate_random(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_SESSION_HANDLE h;
+    CK_BYTE buf[32] = {0}, zero[32] = {0};
+
+    assert_int_equal(ch_p11t_open(t, false, CH_P11T_NOBODY, &h), CKR_OK);
+    RV(CKR_OK, t->f->C_GenerateRandom(h, buf, 0));
+    RV(CKR_OK, t->f->C_GenerateRandom(h, NULL, 0));
+    assert_memory_equal(buf, zero, sizeof(buf));
+    RV(CKR_OK, t->f->C_GenerateRandom(h, buf, sizeof(buf)));
+    assert_memory_not_equal(buf, zero, sizeof(buf)); /* fails with probability 2^-256 */
+    RV(CKR_OK, t->f->C_CloseSession(h));
+}
+
+/* ---- handles ------------------------------------------------------------------------------- */
+
+static void test_invalid_object_handles(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_SESSION_HANDLE h;
+    CK_OBJECT_HANDLE obj, copy;
+    CK_ULONG size;
+    CK_BYTE label[16];
+    CK_ATTRIBUTE get[] = {{CKA_LABEL, label, sizeof(label)}};
+    const CK_OBJECT_HANDLE bad[] = {BOGUS_OBJECT, CK_INVALID_HANDLE, ~(CK_OBJECT_HANDLE)0};
+
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &h), CKR_OK);
+    obj = make_data(t, h, false, "stale", "x", 1);
+    RV(CKR_OK, t->f->C_DestroyObject(h, obj));
+
+    for (size_t i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+        CK_OBJECT_HANDLE o = i < sizeof(bad) / sizeof(bad[0]) ? bad[i] : obj; /* last: stale */
+        RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_GetAttributeValue(h, o, get, 1));
+        RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_SetAttributeValue(h, o, get, 1));
+        RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_GetObjectSize(h, o, &size));
+        RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_CopyObject(h, o, NULL, 0, &copy));
+        RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_DestroyObject(h, o));
+    }
+    RV(CKR_OK, t->f->C_CloseSession(h));
+}
+
+/* A session object is visible to every session of the application that created it, and is
+ * destroyed when its session closes (PKCS#11 3.0 §5.6.2 C_CloseSession). */
+static void test_session_object_other_session(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_SESSION_HANDLE a, b;
+    CK_OBJECT_HANDLE obj, found[4];
+    CK_BYTE value[8];
+    CK_ATTRIBUTE get[] = {{CKA_VALUE, value, sizeof(value)}};
+
+    assert_int_equal(ch_p11t_open(t, false, CH_P11T_NOBODY, &a), CKR_OK);
+    assert_int_equal(ch_p11t_open(t, false, CH_P11T_NOBODY, &b), CKR_OK);
+    obj = make_data(t, a, false, "owned-by-a", "12345678", 8);
+
+    RV(CKR_OK, t->f->C_GetAttributeValue(b, obj, get, 1));
+    assert_memory_equal(value, "12345678", 8);
+    assert_int_equal(find_by_label(t, b, "owned-by-a", found, 4), 1);
+    assert_int_equal(found[0], obj);
+
+    RV(CKR_OK, t->f->C_CloseSession(a));
+    RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_GetAttributeValue(b, obj, get, 1));
+    RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_DestroyObject(b, obj));
+    assert_int_equal(find_by_label(t, b, "owned-by-a", found, 4), 0);
+    RV(CKR_SESSION_HANDLE_INVALID, t->f->C_GetAttributeValue(a, obj, get, 1));
+    RV(CKR_OK, t->f->C_CloseSession(b));
+}
+
+/* ---- session and login states (PKCS#11 3.0 §5.6, §6.7) ------------------------------------ */
+
+static void test_session_states(void **state)
+{
+    struct ch_p11t *t = *state;
+    const CK_FUNCTION_LIST_3_0 *f = t->f;
+    CK_SESSION_HANDLE rw, ro, h;
+    CK_SESSION_INFO info;
+    CK_BYTE label[32];
+
+    memset(label, ' ', sizeof(label));
+    RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED, f->C_OpenSession(t->slot, 0, NULL, NULL, &h));
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &rw), CKR_OK);
+    assert_int_equal(ch_p11t_open(t, false, CH_P11T_NOBODY, &ro), CKR_OK);
+
+    /* Public sessions. */
+    RV(CKR_USER_NOT_LOGGED_IN, f->C_InitPIN(rw, PIN("new-user-pin")));
+    RV(CKR_SESSION_READ_ONLY, f->C_SetPIN(ro, PIN(CH_P11T_USER_PIN), PIN("new-user-pin")));
+    RV(CKR_USER_NOT_LOGGED_IN, f->C_Logout(rw));
+    RV(CKR_SESSION_EXISTS, f->C_InitToken(t->slot, PIN(CH_P11T_SO_PIN), label));
+    RV(CKR_OK, f->C_GetSessionInfo(ro, &info));
+    assert_int_equal(info.state, CKS_RO_PUBLIC_SESSION);
+    RV(CKR_OK, f->C_GetSessionInfo(rw, &info));
+    assert_int_equal(info.state, CKS_RW_PUBLIC_SESSION);
+
+    /* A token object cannot be created in a R/O session. */
+    {
+        CK_OBJECT_CLASS cls = CKO_DATA;
+        CK_BBOOL yes = CK_TRUE;
+        CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_TOKEN, &yes, sizeof(yes)}};
+        CK_OBJECT_HANDLE obj;
+        RV(CKR_SESSION_READ_ONLY, f->C_CreateObject(ro, tmpl, 2, &obj));
+    }
+
+    /* User login: wrong PIN, twice, another user type, logout. */
+    RV(CKR_PIN_INCORRECT, f->C_Login(rw, CKU_USER, PIN("not-the-pin")));
+    RV(CKR_OK, f->C_Login(rw, CKU_USER, PIN(CH_P11T_USER_PIN)));
+    RV(CKR_USER_ALREADY_LOGGED_IN, f->C_Login(ro, CKU_USER, PIN(CH_P11T_USER_PIN)));
+    RV(CKR_USER_ANOTHER_ALREADY_LOGGED_IN, f->C_Login(rw, CKU_SO, PIN(CH_P11T_SO_PIN)));
+    RV(CKR_OK, f->C_GetSessionInfo(ro, &info));
+    assert_int_equal(info.state, CKS_RO_USER_FUNCTIONS);
+    RV(CKR_USER_NOT_LOGGED_IN, f->C_InitPIN(rw, PIN("new-user-pin")));
+    RV(CKR_OK, f->C_Logout(ro));
+    RV(CKR_USER_NOT_LOGGED_IN, f->C_Logout(rw));
+
+    /* SO login is refused while a R/O session exists; with it gone, no R/O session opens. */
+    RV(CKR_SESSION_READ_ONLY_EXISTS, f->C_Login(rw, CKU_SO, PIN(CH_P11T_SO_PIN)));
+    RV(CKR_OK, f->C_CloseSession(ro));
+    RV(CKR_OK, f->C_Login(rw, CKU_SO, PIN(CH_P11T_SO_PIN)));
+    RV(CKR_SESSION_READ_WRITE_SO_EXISTS,
+       f->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, &h));
+    RV(CKR_OK, f->C_GetSessionInfo(rw, &info));
+    assert_int_equal(info.state, CKS_RW_SO_FUNCTIONS);
+    RV(CKR_OK, f->C_Logout(rw));
+    RV(CKR_OK, f->C_CloseSession(rw));
+    RV(CKR_SESSION_HANDLE_INVALID, f->C_CloseSession(rw));
+}
+
+static void test_operation_states(void **state)
+{
+    struct ch_p11t *t = *state;
+    const CK_FUNCTION_LIST_3_0 *f = t->f;
+    CK_SESSION_HANDLE h;
+    CK_MECHANISM sha256 = {CKM_SHA256, NULL, 0}, bogus = {0x7ffffff0UL, NULL, 0};
+    CK_OBJECT_HANDLE objs[2];
+    CK_BYTE abc[3] = {'a', 'b', 'c'};
+    CK_ULONG n;
+
+    assert_int_equal(ch_p11t_open(t, false, CH_P11T_NOBODY, &h), CKR_OK);
+    RV(CKR_OPERATION_NOT_INITIALIZED, f->C_FindObjects(h, objs, 2, &n));
+    RV(CKR_OPERATION_NOT_INITIALIZED, f->C_FindObjectsFinal(h));
+    RV(CKR_OK, f->C_FindObjectsInit(h, NULL, 0));
+    RV(CKR_OPERATION_ACTIVE, f->C_FindObjectsInit(h, NULL, 0));
+    RV(CKR_OK, f->C_FindObjectsFinal(h));
+
+    RV(CKR_OPERATION_NOT_INITIALIZED, f->C_DigestUpdate(h, abc, 3));
+    RV(CKR_MECHANISM_INVALID, f->C_DigestInit(h, &bogus));
+    RV(CKR_OK, f->C_DigestInit(h, &sha256));
+    RV(CKR_OPERATION_ACTIVE, f->C_DigestInit(h, &sha256));
+    RV(CKR_OK, f->C_DigestInit(h, NULL)); /* 3.0: NULL mechanism ends the operation */
+    RV(CKR_OPERATION_NOT_INITIALIZED, f->C_DigestUpdate(h, abc, 3));
+    RV(CKR_OK, f->C_DigestInit(h, &sha256));
+    RV(CKR_OK, f->C_SessionCancel(h, CKF_DIGEST));
+    RV(CKR_OPERATION_NOT_INITIALIZED, f->C_DigestUpdate(h, abc, 3));
+    RV(CKR_OK, f->C_CloseSession(h));
+}
+
+/* ---- templates ----------------------------------------------------------------------------- */
+
+static void test_bad_templates(void **state)
+{
+    struct ch_p11t *t = *state;
+    const CK_FUNCTION_LIST_3_0 *f = t->f;
+    CK_SESSION_HANDLE h;
+    CK_OBJECT_CLASS cls = CKO_DATA;
+    uint32_t short_ulong = CKO_DATA;
+    CK_BBOOL yes = CK_TRUE;
+    uint32_t wide_bool = 1;
+    CK_OBJECT_HANDLE obj, ok;
+    char label[16];
+
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &h), CKR_OK);
+
+    CK_ATTRIBUTE null_value[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_LABEL, NULL, 5}};
+    RV(CKR_ARGUMENTS_BAD, f->C_CreateObject(h, null_value, 2, &obj));
+
+    CK_ATTRIBUTE unknown[] = {{CKA_CLASS, &cls, sizeof(cls)}, {0x0ffffff1UL, &yes, 1}};
+    RV(CKR_ATTRIBUTE_TYPE_INVALID, f->C_CreateObject(h, unknown, 2, &obj));
+
+    CK_ATTRIBUTE short_class[] = {{CKA_CLASS, &short_ulong, sizeof(short_ulong)}};
+    RV(CKR_ATTRIBUTE_VALUE_INVALID, f->C_CreateObject(h, short_class, 1, &obj));
+
+    CK_ATTRIBUTE wide_token[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                                 {CKA_TOKEN, &wide_bool, sizeof(wide_bool)}};
+    RV(CKR_ATTRIBUTE_VALUE_INVALID, f->C_CreateObject(h, wide_token, 2, &obj));
+
+    CK_ATTRIBUTE no_class[] = {{CKA_TOKEN, &yes, sizeof(yes)}};
+    RV(CKR_TEMPLATE_INCOMPLETE, f->C_CreateObject(h, no_class, 1, &obj));
+
+    /* Reading: an unknown type is flagged per entry and the others are still returned. */
+    ok = make_data(t, h, false, "tmpl-ok", "v", 1);
+    CK_ATTRIBUTE get[] = {{0x0ffffff1UL, label, sizeof(label)}, {CKA_LABEL, label, sizeof(label)}};
+    RV(CKR_ATTRIBUTE_TYPE_INVALID, f->C_GetAttributeValue(h, ok, get, 2));
+    assert_int_equal(get[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    assert_int_equal(get[1].ulValueLen, strlen("tmpl-ok"));
+    assert_memory_equal(label, "tmpl-ok", strlen("tmpl-ok"));
+
+    /* Writing. */
+    RV(CKR_ATTRIBUTE_TYPE_INVALID, f->C_SetAttributeValue(h, ok, unknown + 1, 1));
+    RV(CKR_OK, f->C_CloseSession(h));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_null_pointers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_buffers_lists, setup_two_slots, teardown),
+        cmocka_unit_test_setup_teardown(test_short_buffers_attributes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_buffers_digest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generate_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_object_handles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_object_other_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_states, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_operation_states, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_templates, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Concurrency through the exported PKCS#11 ABI of libcraton_hsm.so (dlopen): 8 threads, each on
+ * its own session, create / find / read / destroy objects (session and token objects) and
+ * digest, checking every result, while also reading the objects other threads are destroying
+ * (which must give CKR_OK or CKR_OBJECT_HANDLE_INVALID, never a crash). Registered for the
+ * normal and the ASan+UBSan builds; for ThreadSanitizer:
+ *   meson setup build-tsan -Db_sanitize=thread -Db_lundef=false
+ *   meson test -C build-tsan p11_threads
+ * CH_P11T_ITERATIONS overrides the iteration count per thread. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "p11_test.h"
+
+#define THREADS 8
+#define DEFAULT_ITERATIONS 150
+#define TOKEN_OBJECT_EVERY 25 /* every Nth object is a token object (goes to the store) */
+
+struct shared {
+    struct ch_p11t *t;
+    unsigned iterations;
+    CK_BYTE msg[THREADS][64];
+    CK_BYTE digest[THREADS][32];
+    _Atomic CK_OBJECT_HANDLE published[THREADS]; /* a live-or-just-destroyed object per thread */
+};
+
+struct worker {
+    struct shared *sh;
+    unsigned id;
+    char error[256];
+};
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            snprintf(w->error, sizeof(w->error), __VA_ARGS__);                                     \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+#define CALL(expected, call)                                                                       \
+    do {                                                                                           \
+        CK_RV rv_ = (call);                                                                        \
+        CHECK(rv_ == (expected), "thread %u iteration %u: %s -> %s", w->id, i, #call,          \
+              ch_p11t_rv_name(rv_));                                                            \
+    } while (0)
+
+static CK_RV digest(const CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE h, const CK_BYTE *msg,
+                    size_t len, CK_BYTE out[32])
+{
+    CK_MECHANISM sha256 = {CKM_SHA256, NULL, 0};
+    CK_ULONG out_len = 32;
+    CK_RV rv = f->C_DigestInit(h, &sha256);
+
+    if (rv != CKR_OK)
+        return rv;
+    return f->C_Digest(h, (CK_BYTE_PTR)msg, (CK_ULONG)len, out, &out_len);
+}
+
+/* One iteration: create, find, read, (peek at a neighbour's object), digest, destroy. */
+static void *work(void *p)
+{
+    struct worker *w = p;
+    struct shared *sh = w->sh;
+    const CK_FUNCTION_LIST_3_0 *f = sh->t->f;
+    CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+    unsigned i = 0;
+
+    CALL(CKR_OK, ch_p11t_open(sh->t, true, CH_P11T_NOBODY, &h));
+    for (i = 0; i < sh->iterations; i++) {
+        char label[48];
+        CK_BYTE value[24], back[24], dig[32];
+        CK_OBJECT_CLASS cls = CKO_DATA;
+        CK_BBOOL token = (i % TOKEN_OBJECT_EVERY) == 0 ? CK_TRUE : CK_FALSE, no = CK_FALSE;
+        CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE, found[4];
+        CK_ULONG n = 0;
+
+        snprintf(label, sizeof(label), "thread-%u-object-%u", w->id, i);
+        for (size_t k = 0; k < sizeof(value); k++)
+            value[k] = (CK_BYTE)(w->id * 31 + i * 7 + k);
+        CK_ATTRIBUTE tmpl[] = {
+            {CKA_CLASS, &cls, sizeof(cls)},     {CKA_TOKEN, &token, sizeof(token)},
+            {CKA_PRIVATE, &no, sizeof(no)},     {CKA_LABEL, label, strlen(label)},
+            {CKA_VALUE, value, sizeof(value)},
+        };
+        CALL(CKR_OK, f->C_CreateObject(h, tmpl, 5, &obj));
+        atomic_store(&sh->published[w->id], obj);
+
+        CALL(CKR_OK, f->C_FindObjectsInit(h, &tmpl[3], 1));
+        CALL(CKR_OK, f->C_FindObjects(h, found, 4, &n));
+        CALL(CKR_OK, f->C_FindObjectsFinal(h));
+        CHECK(n == 1 && found[0] == obj, "thread %u: found %lu objects for %s", w->id,
+              (unsigned long)n, label);
+
+        CK_ATTRIBUTE get[] = {{CKA_VALUE, back, sizeof(back)}};
+        CALL(CKR_OK, f->C_GetAttributeValue(h, obj, get, 1));
+        CHECK(get[0].ulValueLen == sizeof(value) && memcmp(back, value, sizeof(value)) == 0,
+              "thread %u: value of %s changed", w->id, label);
+
+        /* A neighbour's object may be destroyed under us: either answer is fine. */
+        CK_OBJECT_HANDLE other = atomic_load(&sh->published[(w->id + 1) % THREADS]);
+        if (other != CK_INVALID_HANDLE) {
+            CK_ULONG other_len = sizeof(back);
+            CK_ATTRIBUTE peek[] = {{CKA_VALUE, back, other_len}};
+            CK_RV rv = f->C_GetAttributeValue(h, other, peek, 1);
+            CHECK(rv == CKR_OK || rv == CKR_OBJECT_HANDLE_INVALID,
+                  "thread %u: reading a neighbour's object: %s", w->id, ch_p11t_rv_name(rv));
+        }
+
+        CALL(CKR_OK, digest(f, h, sh->msg[w->id], sizeof(sh->msg[w->id]), dig));
+        CHECK(memcmp(dig, sh->digest[w->id], 32) == 0, "thread %u: wrong digest", w->id);
+
+        CALL(CKR_OK, f->C_DestroyObject(h, obj));
+        CALL(CKR_OBJECT_HANDLE_INVALID, f->C_GetAttributeValue(h, obj, get, 1));
+    }
+out:
+    if (h != CK_INVALID_HANDLE)
+        f->C_CloseSession(h);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    struct ch_p11t t;
+    struct shared *sh = calloc(1, sizeof(*sh));
+    struct worker workers[THREADS];
+    pthread_t th[THREADS];
+    CK_SESSION_HANDLE h;
+    const char *env = getenv("CH_P11T_ITERATIONS");
+
+    assert_non_null(sh);
+    assert_int_equal(ch_p11t_setup(&t, NULL), 0);
+    sh->t = &t;
+    sh->iterations = env != NULL ? (unsigned)strtoul(env, NULL, 10) : DEFAULT_ITERATIONS;
+
+    /* Reference digests, computed before any concurrency. */
+    assert_int_equal(ch_p11t_open(&t, false, CH_P11T_NOBODY, &h), CKR_OK);
+    for (unsigned k = 0; k < THREADS; k++) {
+        memset(sh->msg[k], (int)('A' + k), sizeof(sh->msg[k]));
+        assert_int_equal(digest(t.f, h, sh->msg[k], sizeof(sh->msg[k]), sh->digest[k]), CKR_OK);
+        atomic_init(&sh->published[k], CK_INVALID_HANDLE);
+    }
+    assert_int_equal(t.f->C_CloseSession(h), CKR_OK);
+
+    for (unsigned k = 0; k < THREADS; k++) {
+        workers[k].sh = sh;
+        workers[k].id = k;
+        workers[k].error[0] = '\0';
+        assert_int_equal(pthread_create(&th[k], NULL, work, &workers[k]), 0);
+    }
+    for (unsigned k = 0; k < THREADS; k++)
+        assert_int_equal(pthread_join(th[k], NULL), 0);
+    for (unsigned k = 0; k < THREADS; k++)
+        if (workers[k].error[0] != '\0')
+            fail_msg("%s", workers[k].error);
+
+    /* Everything the threads made is gone: no object is left on the token. */
+    {
+        CK_OBJECT_HANDLE objs[4];
+        CK_ULONG n = 99;
+        assert_int_equal(ch_p11t_open(&t, false, CH_P11T_NOBODY, &h), CKR_OK);
+        assert_int_equal(t.f->C_FindObjectsInit(h, NULL, 0), CKR_OK);
+        assert_int_equal(t.f->C_FindObjects(h, objs, 4, &n), CKR_OK);
+        assert_int_equal(t.f->C_FindObjectsFinal(h), CKR_OK);
+        assert_int_equal(n, 0);
+        assert_int_equal(t.f->C_CloseSession(h), CKR_OK);
+    }
+    ch_p11t_teardown(&t);
+    free(sh);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
