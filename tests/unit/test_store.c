@@ -374,6 +374,45 @@ static void test_config_floor(void **state)
     assert_int_equal(ch_store_path(&c, 0, small, sizeof(small)), CKR_BUFFER_TOO_SMALL);
 }
 
+/* Files that are not (or no longer) ours are refused, never "fixed". */
+static void test_schema_guard(void **state)
+{
+    struct fx *f = *state;
+    struct ch_store *s2 = NULL;
+    char path[256], other[256];
+    uint64_t id;
+
+    /* Objects need an initialized token. */
+    assert_int_equal(ch_store_obj_create(f->s, false, (const uint8_t *)"x", 1, NULL, 0, &id),
+                     CKR_TOKEN_NOT_RECOGNIZED);
+    /* A schema from the future. */
+    raw_exec(f, "PRAGMA user_version = 99");
+    assert_int_equal(ch_store_open(&f->cfg, 0, &s2), CKR_DEVICE_ERROR);
+    raw_exec(f, "PRAGMA user_version = 1");
+    assert_int_equal(ch_store_open(&f->cfg, 0, &s2), CKR_OK);
+    ch_store_close(s2);
+    s2 = NULL;
+    /* Another application's database. */
+    raw_exec(f, "PRAGMA application_id = 1234");
+    assert_int_equal(ch_store_open(&f->cfg, 0, &s2), CKR_DEVICE_ERROR);
+    /* An unmarked database that already has tables. */
+    assert_int_equal(ch_store_path(&f->cfg, 7, path, sizeof(path)), CKR_OK);
+    {
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "CREATE TABLE foo (x)", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    assert_int_equal(ch_store_open(&f->cfg, 7, &s2), CKR_DEVICE_ERROR);
+    assert_null(s2);
+    /* A planted symlink is not followed. */
+    assert_int_equal(ch_store_path(&f->cfg, 8, path, sizeof(path)), CKR_OK);
+    snprintf(other, sizeof(other), "%s/elsewhere", f->dir);
+    assert_int_equal(symlink(other, path), 0);
+    assert_int_equal(ch_store_open(&f->cfg, 8, &s2), CKR_DEVICE_ERROR);
+    assert_int_equal(access(other, F_OK), -1);
+}
+
 static void test_reinit(void **state)
 {
     struct fx *f = *state;
@@ -1046,6 +1085,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_and_initpin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_pin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_guard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reinit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreach_stop_and_txn, setup, teardown),
