@@ -174,7 +174,9 @@ CK_RV ch_store_db_open(const char *path, sqlite3 **out)
 
     *out = NULL;
     CH_TRY(create_file(path));
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+                             NULL);
     CH_CHECK_OUT(rc == SQLITE_OK, CKR_DEVICE_ERROR);
     (void)sqlite3_extended_result_codes(db, 1);
     CH_TRY_OUT(ch_store_sql_rv(sqlite3_busy_timeout(db, CH_STORE_BUSY_TIMEOUT_MS)));
