@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "pqc/common/fips202.h"
 #include "pqc/mldsa/mldsa.h"
 #include "pqc/mldsa/mldsa_internal.h"
 
@@ -190,6 +191,45 @@ static void test_ntt_paths_agree(void **state)
         assert_memory_equal(a.c, b.c, sizeof a.c);
     }
     print_message("NTT path: %s\n", ch_mldsa_ntt_uses_avx2() ? "AVX2" : "portable C");
+}
+
+/* Four-way Keccak and SHAKE (mldsa_xof4.c) against src/pqc/common/fips202.c. */
+static void test_xof4(void **state)
+{
+    (void)state;
+    uint64_t s4[25][4], s1[4][25];
+    for (unsigned int i = 0; i < 25; i++)
+        for (unsigned int j = 0; j < 4; j++)
+            s4[i][j] = s1[j][i] = ((uint64_t)lcg() << 32) ^ lcg();
+    ch_mldsa_f1600x4(s4);
+    for (unsigned int j = 0; j < 4; j++) {
+        ch_keccak_f1600(s1[j]);
+        for (unsigned int i = 0; i < 25; i++)
+            assert_true(s4[i][j] == s1[j][i]);
+    }
+    const unsigned int rates[2] = {CH_SHAKE128_RATE, CH_SHAKE256_RATE};
+    for (unsigned int k = 0; k < 2; k++) {
+        uint8_t in[4][66], out[4][2 * CH_SHAKE128_RATE], ref[2 * CH_SHAKE128_RATE];
+        const uint8_t *inp[4];
+        uint8_t *o1[4], *o2[4];
+        struct ch_mldsa_xof4 st;
+        for (unsigned int j = 0; j < 4; j++) {
+            fill(in[j], sizeof in[j], (uint8_t)(j * 40 + k));
+            inp[j] = in[j];
+            o1[j] = out[j];
+            o2[j] = out[j] + rates[k];
+        }
+        ch_mldsa_xof4_absorb(&st, rates[k], inp, 66);
+        ch_mldsa_xof4_squeezeblock(&st, o1);
+        ch_mldsa_xof4_squeezeblock(&st, o2);
+        for (unsigned int j = 0; j < 4; j++) {
+            if (k == 0)
+                ch_shake128(ref, 2 * rates[k], in[j], 66);
+            else
+                ch_shake256(ref, 2 * rates[k], in[j], 66);
+            assert_memory_equal(out[j], ref, 2 * rates[k]);
+        }
+    }
 }
 
 /* Bit packing round trips and the skDecode range check. */
@@ -535,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_ntt_product),
         cmocka_unit_test(test_ntt_paths_agree),
+        cmocka_unit_test(test_xof4),
         cmocka_unit_test(test_pack_roundtrip),
         cmocka_unit_test(test_roundtrip_all_sets),
         cmocka_unit_test(test_fixed_size_wrappers),

@@ -100,24 +100,38 @@ int32_t ch_mldsa_make_hint(int32_t z, int32_t r, int32_t gamma2);
 /* UseHint (Alg. 40) for h in {0,1}, r in [0, q). Public data only (verification). */
 int32_t ch_mldsa_use_hint(int32_t h, int32_t r, int32_t gamma2);
 
+/* ---- mldsa_xof4.c: four SHAKE instances at once ------------------------------------------- */
+
+/* s[i][j] is lane i of instance j. Caller-owned; wipe it when the inputs were secret. */
+struct ch_mldsa_xof4 {
+    uint64_t s[25][4];
+    unsigned int rate;
+};
+
+/* Keccak-f[1600] on four states (AVX2 where available). */
+void ch_mldsa_f1600x4(uint64_t s[25][4]);
+/* SHAKE (rate 168: SHAKE128, 136: SHAKE256) of four inputs of the same length len < rate:
+ * absorb and pad. */
+void ch_mldsa_xof4_absorb(struct ch_mldsa_xof4 *st, unsigned int rate, const uint8_t *const in[4],
+                          size_t len);
+/* The next `rate` output bytes of each instance. */
+void ch_mldsa_xof4_squeezeblock(struct ch_mldsa_xof4 *st, uint8_t *const out[4]);
+
 /* ---- mldsa_sample.c (Alg. 29-34) ------------------------------------------------------------ */
 
 /* SampleInBall (Alg. 29) from ctilde (public: branches on the XOF output). */
 void ch_mldsa_sample_in_ball(struct ch_mldsa_poly *c, const uint8_t *ctilde, size_t ctilde_len,
                              unsigned int tau);
-/* RejNTTPoly (Alg. 30) on rho || IntegerToBytes(s, 1) || IntegerToBytes(r, 1) = entry A[r][s]
- * of ExpandA (Alg. 32). rho is public. Output in [0, q). */
-void ch_mldsa_rej_ntt_poly(struct ch_mldsa_poly *a, const uint8_t rho[32], unsigned int r,
-                           unsigned int s);
-/* ExpandA (Alg. 32): a[r * l + s] = A[r][s], for the k x l matrix of p. */
+/* ExpandA (Alg. 32, with RejNTTPoly, Alg. 30): a[r * l + s] = A[r][s] for the k x l matrix of p.
+ * rho is public. Entries in [0, q). */
 void ch_mldsa_expand_a(struct ch_mldsa_poly *a, const uint8_t rho[32],
                        const struct ch_mldsa_params *p);
-/* RejBoundedPoly (Alg. 31) on rho' || IntegerToBytes(nonce, 2): coefficients in [-eta, eta].
- * Secret input: only the accept/reject decision of each half-byte is revealed (CT build:
- * declassified there). */
-void ch_mldsa_rej_bounded_poly(struct ch_mldsa_poly *a, const uint8_t rhop[64], uint16_t nonce,
-                               unsigned int eta);
-/* ExpandS (Alg. 33): s1 (l polys) and s2 (k polys). */
+/* Row r of A only: row[s] = A[r][s], s < l. */
+void ch_mldsa_expand_a_row(struct ch_mldsa_poly *row, const uint8_t rho[32], unsigned int r,
+                           const struct ch_mldsa_params *p);
+/* RejBoundedPoly (Alg. 31) is used through ExpandS: on secret input, it reveals only the
+ * accept/reject decision of each half-byte (CT build: declassified there). */
+/* ExpandS (Alg. 33): s1 (l polys) and s2 (k polys), coefficients in [-eta, eta]. */
 void ch_mldsa_expand_s(struct ch_mldsa_poly *s1, struct ch_mldsa_poly *s2, const uint8_t rhop[64],
                        const struct ch_mldsa_params *p);
 /* ExpandMask (Alg. 34): y (l polys) from rho'' and kappa; coefficients in (-gamma1, gamma1]. CT. */

@@ -102,8 +102,7 @@ static void keygen_core(const struct ch_mldsa_params *p, const uint8_t seed[CH_M
         if (a != NULL)
             ai = &a[i * p->l];
         else
-            for (unsigned int j = 0; j < p->l; j++)
-                ch_mldsa_rej_ntt_poly(&row[j], rho, i, j);
+            ch_mldsa_expand_a_row(row, rho, i, p);
         /* line 5: t = NTT^-1(A-hat o NTT(s1)) + s2, one row at a time */
         ch_mldsa_poly_pointwise_acc(&t, ai, s1hat, p->l);
         ch_mldsa_invntt_tomont(&t);
@@ -331,8 +330,7 @@ static int verify_core(const struct ch_mldsa_params *p, const uint8_t *sig,
         ch_mldsa_ntt(&z[j]);
     for (unsigned int i = 0; i < p->k; i++) {
         /* line 9: w'_approx = NTT^-1(A-hat o NTT(z) - NTT(c) o NTT(t1 2^d)), row i */
-        for (unsigned int j = 0; j < p->l; j++)
-            ch_mldsa_rej_ntt_poly(&row[j], pk, i, j);
+        ch_mldsa_expand_a_row(row, pk, i, p);
         ch_mldsa_pk_unpack_t1(&t1, pk, i);
         for (unsigned int c = 0; c < CH_MLDSA_N; c++)
             t1.c[c] <<= CH_MLDSA_D;
