@@ -112,6 +112,25 @@ static void test_sha256_compress_x4(void **state)
     }
 }
 
+static void test_sha512_compress_x4(void **state)
+{
+    (void)state;
+    for (size_t r = 0; r < 20; r++) {
+        uint64_t a[4][8], b[4][8];
+        uint64_t *hp[4];
+        const uint8_t *bp[4];
+        for (unsigned int k = 0; k < 4; k++) {
+            for (unsigned int i = 0; i < 8; i++)
+                a[k][i] = b[k][i] = (uint64_t)(r * 131u + k * 17u) * 0x0101010101010101ull + i;
+            hp[k] = a[k];
+            bp[k] = msg + r * 5 + k * 128;
+            ch_sha512_compress(b[k], bp[k], 1);
+        }
+        ch_sha512_compress_x4(hp, bp);
+        assert_memory_equal(a, b, sizeof a);
+    }
+}
+
 /* Snapshot after a block-aligned prefix, resume many times with different suffixes: each result
  * equals hashing prefix || suffix in one go (the FIPS 205 §11.2 PK.seed-block trick). */
 static void test_sha256_snapshot(void **state)
@@ -236,7 +255,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_lengths),  cmocka_unit_test(test_sha512_lengths),
         cmocka_unit_test(test_sha256_compress_paths),
-        cmocka_unit_test(test_sha256_compress_x4), cmocka_unit_test(test_sha256_snapshot),
+        cmocka_unit_test(test_sha256_compress_x4),
+        cmocka_unit_test(test_sha512_compress_x4), cmocka_unit_test(test_sha256_snapshot),
         cmocka_unit_test(test_sha512_snapshot), cmocka_unit_test(test_hmac),
         cmocka_unit_test(test_mgf1),
     };

@@ -74,6 +74,8 @@ void ch_sha256_compress_generic(uint32_t h[8], const uint8_t *blocks, size_t nbl
  * h[k] must not overlap. */
 void ch_sha256_compress_x4(uint32_t *const h[4], const uint8_t *const blocks[4]);
 void ch_sha512_compress(uint64_t h[8], const uint8_t *blocks, size_t nblocks);
+/* Four independent SHA-512 compressions of one 128-byte block each (AVX2 when present). */
+void ch_sha512_compress_x4(uint64_t *const h[4], const uint8_t *const blocks[4]);
 /* 1 if ch_sha256_compress runs on SHA-NI on this machine. */
 int ch_sha256_have_shani(void);
 

@@ -43,6 +43,78 @@ static void fors_node(const struct ch_slhdsa_ctx *c, uint8_t *node, uint32_t i, 
     c->hash->h(c, node, adrs, lr);
 }
 
+/* Height of the subtrees computed level by level with the four-lane hashes (16 leaves). */
+#define SUB 4u
+
+/* Node (i, SUB): Alg. 15 for the 16 leaves i*16 .. i*16+15, level by level, four hashes at a
+ * time; the secret leaf values are hashed in place into the leaf nodes and the buffer wiped. */
+static void fors_sub16(const struct ch_slhdsa_ctx *c, uint8_t *out, uint32_t i,
+                       const uint8_t *adrs)
+{
+    const unsigned int n = c->p->n;
+    const uint32_t kp = ch_slhdsa_adrs_get_keypair(adrs);
+    uint8_t buf[(1u << SUB) * CH_SLHDSA_MAX_N];
+    uint8_t ad[4][CH_SLHDSA_ADRS_BYTES];
+    const uint8_t *const a[4] = {ad[0], ad[1], ad[2], ad[3]};
+    uint8_t *o[4];
+    const uint8_t *in[4];
+
+    for (uint32_t g = 0; g < (1u << SUB); g += 4) {
+        for (unsigned int k = 0; k < 4; k++) {                 /* Alg. 14 */
+            memcpy(ad[k], adrs, CH_SLHDSA_ADRS_BYTES);
+            ch_slhdsa_adrs_set_type_and_clear(ad[k], CH_SLHDSA_FORS_PRF);
+            ch_slhdsa_adrs_set_keypair(ad[k], kp);
+            ch_slhdsa_adrs_set_tree_index(ad[k], (i << SUB) + g + k);
+            o[k] = buf + (size_t)(g + k) * n;
+            in[k] = o[k];
+        }
+        c->hash->prf_x4(c, o, a);
+        for (unsigned int k = 0; k < 4; k++) {                 /* Alg. 15 lines 2-4 */
+            memcpy(ad[k], adrs, CH_SLHDSA_ADRS_BYTES);
+            ch_slhdsa_adrs_set_tree_height(ad[k], 0);
+            ch_slhdsa_adrs_set_tree_index(ad[k], (i << SUB) + g + k);
+        }
+        c->hash->f_x4(c, o, a, in);
+    }
+    /* Alg. 15 lines 6-9, one level at a time: node idx of level z from nodes 2idx, 2idx+1 of
+     * level z-1, written in place (x4 hashes read all inputs before writing). */
+    uint32_t cnt = 1u << SUB;
+    for (uint32_t z = 1; z <= SUB; z++) {
+        cnt /= 2;
+        for (uint32_t base = 0; base < cnt; base += 4) {
+            for (unsigned int k = 0; k < 4; k++) {
+                uint32_t idx = base + k < cnt ? base + k : cnt - 1; /* spare lanes repeat */
+                memcpy(ad[k], adrs, CH_SLHDSA_ADRS_BYTES);
+                ch_slhdsa_adrs_set_tree_height(ad[k], z);
+                ch_slhdsa_adrs_set_tree_index(ad[k], (i << (SUB - z)) + idx);
+                in[k] = buf + (size_t)2 * idx * n;
+                o[k] = buf + (size_t)idx * n;
+            }
+            c->hash->h_x4(c, o, a, in);
+        }
+    }
+    memcpy(out, buf, n);
+    ch_wipe(buf, sizeof buf);
+}
+
+/* Alg. 15 for z >= SUB: recursion down to the 16-leaf subtrees. */
+static void fors_node_x4(const struct ch_slhdsa_ctx *c, uint8_t *node, uint32_t i, uint32_t z,
+                         uint8_t *adrs)
+{
+    const unsigned int n = c->p->n;
+    uint8_t lr[2 * CH_SLHDSA_MAX_N];
+
+    if (z == SUB) {
+        fors_sub16(c, node, i, adrs);
+        return;
+    }
+    fors_node_x4(c, lr, 2 * i, z - 1, adrs);
+    fors_node_x4(c, lr + n, 2 * i + 1, z - 1, adrs);
+    ch_slhdsa_adrs_set_tree_height(adrs, z);
+    ch_slhdsa_adrs_set_tree_index(adrs, i);
+    c->hash->h(c, node, adrs, lr);
+}
+
 /* Alg. 16: for each of the k trees, the revealed secret value then its a authentication nodes. */
 void ch_slhdsa_fors_sign(const struct ch_slhdsa_ctx *c, uint8_t *sig, const uint8_t *md,
                          uint8_t *adrs)
@@ -57,7 +129,10 @@ void ch_slhdsa_fors_sign(const struct ch_slhdsa_ctx *c, uint8_t *sig, const uint
         fors_sk_gen(c, s, adrs, (i << a) + idx[i]);
         for (uint32_t j = 0; j < a; j++) {
             uint32_t sib = (idx[i] >> j) ^ 1u;
-            fors_node(c, s + n + (size_t)j * n, (i << (a - j)) + sib, j, adrs);
+            if (j >= SUB)
+                fors_node_x4(c, s + n + (size_t)j * n, (i << (a - j)) + sib, j, adrs);
+            else
+                fors_node(c, s + n + (size_t)j * n, (i << (a - j)) + sib, j, adrs);
         }
     }
 }

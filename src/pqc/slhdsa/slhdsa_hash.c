@@ -352,6 +352,83 @@ static void sha2_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const ui
     ch_wipe(h, sizeof h);
 }
 
+/* Four sha256_one at once through the interleaved compression. */
+static void sha256_one_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                          const uint8_t *const adrs[4], const uint8_t *const in[4], size_t inlen)
+{
+    uint8_t blk[LANES][CH_SHA256_BLOCK_BYTES];
+    uint32_t h[LANES][8];
+    uint32_t *const hp[LANES] = {h[0], h[1], h[2], h[3]};
+    const uint8_t *const bp[LANES] = {blk[0], blk[1], blk[2], blk[3]};
+    uint8_t adrsc[CH_SLHDSA_ADRSC_BYTES];
+
+    for (unsigned int k = 0; k < LANES; k++) {
+        ch_slhdsa_adrs_compress(adrsc, adrs[k]);
+        sha256_block_template(blk[k], adrsc, (unsigned int)inlen);
+        memcpy(blk[k] + CH_SLHDSA_ADRSC_BYTES, in[k], inlen);
+        memcpy(h[k], c->sha256.h, sizeof h[k]);
+    }
+    ch_sha256_compress_x4(hp, bp);
+    for (unsigned int k = 0; k < LANES; k++) {
+        for (unsigned int w = 0; w < c->p->n / 4; w++)
+            store32be(out[k] + 4 * w, h[k][w]);
+    }
+    ch_wipe(blk, sizeof blk);
+    ch_wipe(h, sizeof h);
+}
+
+/* Four sha512_one at once (22 + inlen <= 111). */
+static void sha512_one_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                          const uint8_t *const adrs[4], const uint8_t *const in[4], size_t inlen)
+{
+    uint8_t blk[LANES][CH_SHA512_BLOCK_BYTES];
+    uint64_t h[LANES][8];
+    uint64_t *const hp[LANES] = {h[0], h[1], h[2], h[3]};
+    const uint8_t *const bp[LANES] = {blk[0], blk[1], blk[2], blk[3]};
+    const size_t L = CH_SLHDSA_ADRSC_BYTES + inlen;
+
+    for (unsigned int k = 0; k < LANES; k++) {
+        ch_slhdsa_adrs_compress(blk[k], adrs[k]);
+        memcpy(blk[k] + CH_SLHDSA_ADRSC_BYTES, in[k], inlen);
+        blk[k][L] = 0x80;
+        memset(blk[k] + L + 1, 0, CH_SHA512_BLOCK_BYTES - 8 - L - 1);
+        store64be(blk[k] + CH_SHA512_BLOCK_BYTES - 8, (uint64_t)(CH_SHA512_BLOCK_BYTES + L) * 8u);
+        memcpy(h[k], c->sha512.h, sizeof h[k]);
+    }
+    ch_sha512_compress_x4(hp, bp);
+    for (unsigned int k = 0; k < LANES; k++) {
+        for (unsigned int w = 0; w < c->p->n / 8; w++)
+            store64be(out[k] + 8 * w, h[k][w]);
+    }
+    ch_wipe(blk, sizeof blk);
+    ch_wipe(h, sizeof h);
+}
+
+static void sha2_prf_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                        const uint8_t *const adrs[4])
+{
+    const uint8_t *const in[4] = {c->sk_seed, c->sk_seed, c->sk_seed, c->sk_seed};
+    sha256_one_x4(c, out, adrs, in, c->p->n);
+}
+
+static void sha2_f_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                      const uint8_t *const adrs[4], const uint8_t *const in[4])
+{
+    sha256_one_x4(c, out, adrs, in, c->p->n);
+}
+
+static void sha2_h_x4_cat1(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                           const uint8_t *const adrs[4], const uint8_t *const in[4])
+{
+    sha256_one_x4(c, out, adrs, in, 2u * c->p->n);
+}
+
+static void sha2_h_x4_cat35(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                            const uint8_t *const adrs[4], const uint8_t *const in[4])
+{
+    sha512_one_x4(c, out, adrs, in, 2u * c->p->n);
+}
+
 /* PRF_msg = Trunc_n(HMAC-SHA-256(SK.prf, opt_rand || M)) (§11.2.1). */
 static void sha2_prf_msg_cat1(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *sk_prf,
                               const uint8_t *opt_rand, const struct ch_slhdsa_msg *m)
@@ -434,6 +511,9 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat1 = {
     .t = sha2_t_cat1,
     .chain = sha2_chain,
     .wots_chains = sha2_wots_chains,
+    .prf_x4 = sha2_prf_x4,
+    .f_x4 = sha2_f_x4,
+    .h_x4 = sha2_h_x4_cat1,
     .prf_msg = sha2_prf_msg_cat1,
     .h_msg = sha2_h_msg_cat1,
 };
@@ -445,6 +525,9 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35 = {
     .t = sha2_t_cat35,
     .chain = sha2_chain,
     .wots_chains = sha2_wots_chains,
+    .prf_x4 = sha2_prf_x4,
+    .f_x4 = sha2_f_x4,
+    .h_x4 = sha2_h_x4_cat35,
     .prf_msg = sha2_prf_msg_cat35,
     .h_msg = sha2_h_msg_cat35,
 };
@@ -646,6 +729,42 @@ static void shake_lane_load(const struct ch_slhdsa_ctx *c, uint64_t st[25][4], u
     st[CH_SHAKE256_RATE / 8 - 1][k] ^= 0x8000000000000000ull;
 }
 
+/* Four shake_one at once. */
+static void shake_one_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                         const uint8_t *const adrs[4], const uint8_t *const in[4],
+                         unsigned int inlen)
+{
+    uint64_t st[25][LANES];
+
+    for (unsigned int k = 0; k < LANES; k++)
+        shake_lane_load(c, st, k, adrs[k], in[k], inlen);
+    ch_slhdsa_keccak_x4(st);
+    for (unsigned int k = 0; k < LANES; k++) {
+        for (unsigned int w = 0; w < c->p->n / 8; w++)
+            store64le(out[k] + 8 * w, st[w][k]);
+    }
+    ch_wipe(st, sizeof st);
+}
+
+static void shake_prf_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                         const uint8_t *const adrs[4])
+{
+    const uint8_t *const in[4] = {c->sk_seed, c->sk_seed, c->sk_seed, c->sk_seed};
+    shake_one_x4(c, out, adrs, in, c->p->n);
+}
+
+static void shake_f_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                       const uint8_t *const adrs[4], const uint8_t *const in[4])
+{
+    shake_one_x4(c, out, adrs, in, c->p->n);
+}
+
+static void shake_h_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                       const uint8_t *const adrs[4], const uint8_t *const in[4])
+{
+    shake_one_x4(c, out, adrs, in, 2u * c->p->n);
+}
+
 /* Alg. 6/7/8 chain loops with F = SHAKE256, four chains at a time (as sha2_wots_chains). */
 static void shake_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
                               const uint32_t *steps, uint8_t *adrs, int gen_sk)
@@ -733,6 +852,9 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_shake = {
     .t = shake_t,
     .chain = shake_chain,
     .wots_chains = shake_wots_chains,
+    .prf_x4 = shake_prf_x4,
+    .f_x4 = shake_f_x4,
+    .h_x4 = shake_h_x4,
     .prf_msg = shake_prf_msg,
     .h_msg = shake_h_msg,
 };

@@ -95,6 +95,14 @@ struct ch_slhdsa_hash {
      * and hash words are left unspecified. x is len * n bytes. */
     void (*wots_chains)(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
                         const uint32_t *steps, uint8_t *adrs, int gen_sk);
+    /* Four independent PRF / F / H calls: out[k] = PRF(.., adrs[k]) etc. An out[k] may alias
+     * any in[j]: all inputs are read before any output is written. */
+    void (*prf_x4)(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                   const uint8_t *const adrs[4]);
+    void (*f_x4)(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                 const uint8_t *const adrs[4], const uint8_t *const in[4]);
+    void (*h_x4)(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                 const uint8_t *const adrs[4], const uint8_t *const in[4]);
     /* PRF_msg(SK.prf, opt_rand, M), n bytes */
     void (*prf_msg)(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *sk_prf,
                     const uint8_t *opt_rand, const struct ch_slhdsa_msg *m);
