@@ -121,4 +121,5 @@ void ch_mlkem_poly_decompress(struct ch_mlkem_poly *r, const uint8_t *a, unsigne
     unpack_bits(v, a, d);
     for (unsigned int i = 0; i < CH_MLKEM_N; i++)
         r->c[i] = (int16_t)(((uint32_t)v[i] * CH_MLKEM_Q + (1u << (d - 1))) >> d);
+    ch_wipe(v, sizeof v); /* Decompress_1 in K-PKE.Encrypt reads the message m */
 }

@@ -44,6 +44,9 @@ int ch_mlkem_keypair_derand(enum ch_mlkem_param ps, uint8_t *ek, uint8_t *dk,
     memcpy(dk + p->pke_dk_bytes, ek, p->ek_bytes);
     ch_sha3_256(dk + p->pke_dk_bytes + p->ek_bytes, ek, p->ek_bytes);
     memcpy(dk + p->pke_dk_bytes + p->ek_bytes + 32, z, 32);
+    /* The secret parts of dk: s_hat and z (ek and H(ek) inside it are public). */
+    CH_CT_SECRET(dk, p->pke_dk_bytes);
+    CH_CT_SECRET(dk + p->pke_dk_bytes + p->ek_bytes + 32, 32);
     return CH_PQC_OK;
 }
 
@@ -110,6 +113,7 @@ int ch_mlkem_encaps_derand(enum ch_mlkem_param ps, uint8_t *c, uint8_t k_out[CH_
     ch_mlkem_kpke_encrypt(p, c, ek, m, kr + 32);
     CH_CT_PUBLIC(c, p->ct_bytes);
     memcpy(k_out, kr, CH_MLKEM_SS_BYTES);
+    CH_CT_SECRET(k_out, CH_MLKEM_SS_BYTES);
 
     ch_wipe(in, sizeof in);
     ch_wipe(kr, sizeof kr);
@@ -157,6 +161,7 @@ int ch_mlkem_decaps(enum ch_mlkem_param ps, uint8_t k_out[CH_MLKEM_SS_BYTES], co
     uint8_t eq = ch_ct_eq_mask(c, cmp, p->ct_bytes);
     memcpy(k_out, kbar, CH_MLKEM_SS_BYTES);
     ch_ct_cmov(k_out, kr, CH_MLKEM_SS_BYTES, eq);
+    CH_CT_SECRET(k_out, CH_MLKEM_SS_BYTES);
 
     ch_wipe(cmp, sizeof cmp);
     ch_wipe(in, sizeof in);
