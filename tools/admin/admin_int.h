@@ -75,6 +75,9 @@ struct ctx {
 bool ch_admin_load_config(struct ctx *c);
 void ch_admin_storage_of(const struct ctx *c, struct ch_admin_storage *st);
 
+/* Resolve the module path (--module, $CRATON_HSM_MODULE, installed, build tree) into
+ * c->module_path and return it. */
+const char *ch_admin_module_path(struct ctx *c);
 /* Load and C_Initialize the PKCS#11 module. Returns an exit code (0 ok). */
 int ch_admin_p11_open(struct ctx *c);
 void ch_admin_p11_close(struct ctx *c);

@@ -534,6 +534,22 @@ static void common_attrs(const struct ctx *c, struct tmpl *t, CK_OBJECT_CLASS cl
     t_add(t, CKA_ID, id, id_len, false);
 }
 
+/* Usage flags spelled out, so nothing depends on the module's defaults. */
+static void priv_usage(struct tmpl *t, bool sign, bool decrypt, bool derive)
+{
+    t_bool(t, CKA_SIGN, sign);
+    t_bool(t, CKA_DECRYPT, decrypt);
+    t_bool(t, CKA_UNWRAP, false);
+    t_bool(t, CKA_DERIVE, derive);
+}
+
+static void pub_usage(struct tmpl *t, bool verify, bool encrypt)
+{
+    t_bool(t, CKA_VERIFY, verify);
+    t_bool(t, CKA_ENCRYPT, encrypt);
+    t_bool(t, CKA_WRAP, false);
+}
+
 static int create(struct ctx *c, CK_SESSION_HANDLE h, struct tmpl *t, const char *what)
 {
     CK_OBJECT_HANDLE o;
@@ -615,15 +631,13 @@ static int import_rsa(struct ctx *c, CK_SESSION_HANDLE h, EVP_PKEY *k, const uin
     t_bool(&priv, CKA_PRIVATE, true);
     t_bool(&priv, CKA_SENSITIVE, true);
     t_bool(&priv, CKA_EXTRACTABLE, false);
-    t_bool(&priv, CKA_SIGN, true);
-    t_bool(&priv, CKA_DECRYPT, true);
+    priv_usage(&priv, true, true, false);
     for (size_t i = 0; i < 8; i++)
         t_bn(&priv, types[i], bn[i], 0, i >= 2);
     common_attrs(c, &pub, CKO_PUBLIC_KEY, id, id_len);
     t_ulong(&pub, CKA_KEY_TYPE, CKK_RSA);
     t_bool(&pub, CKA_PRIVATE, false);
-    t_bool(&pub, CKA_VERIFY, true);
-    t_bool(&pub, CKA_ENCRYPT, true);
+    pub_usage(&pub, true, true);
     t_bn(&pub, CKA_MODULUS, bn[0], 0, false);
     t_bn(&pub, CKA_PUBLIC_EXPONENT, bn[1], 0, false);
     ex = create(c, h, &priv, "RSA private key");
@@ -674,14 +688,13 @@ static int import_ec(struct ctx *c, CK_SESSION_HANDLE h, EVP_PKEY *k, const uint
     t_bool(&priv, CKA_PRIVATE, true);
     t_bool(&priv, CKA_SENSITIVE, true);
     t_bool(&priv, CKA_EXTRACTABLE, false);
-    t_bool(&priv, CKA_SIGN, true);
-    t_bool(&priv, CKA_DERIVE, true);
+    priv_usage(&priv, true, false, true);
     t_add(&priv, CKA_EC_PARAMS, oid, (size_t)oid_len, false);
     t_bn(&priv, CKA_VALUE, d, flen, true);
     common_attrs(c, &pub, CKO_PUBLIC_KEY, id, id_len);
     t_ulong(&pub, CKA_KEY_TYPE, CKK_EC);
     t_bool(&pub, CKA_PRIVATE, false);
-    t_bool(&pub, CKA_VERIFY, true);
+    pub_usage(&pub, true, false);
     t_add(&pub, CKA_EC_PARAMS, oid, (size_t)oid_len, false);
     t_octet(&pub, CKA_EC_POINT, point, plen);
     ex = create(c, h, &priv, "EC private key");
@@ -711,13 +724,13 @@ static int import_ed25519(struct ctx *c, CK_SESSION_HANDLE h, EVP_PKEY *k, const
     t_bool(&priv, CKA_PRIVATE, true);
     t_bool(&priv, CKA_SENSITIVE, true);
     t_bool(&priv, CKA_EXTRACTABLE, false);
-    t_bool(&priv, CKA_SIGN, true);
+    priv_usage(&priv, true, false, false);
     t_add(&priv, CKA_EC_PARAMS, ED25519_OID, sizeof(ED25519_OID), false);
     t_add(&priv, CKA_VALUE, sk, skl, true);
     common_attrs(c, &pub, CKO_PUBLIC_KEY, id, id_len);
     t_ulong(&pub, CKA_KEY_TYPE, CKK_EC_EDWARDS);
     t_bool(&pub, CKA_PRIVATE, false);
-    t_bool(&pub, CKA_VERIFY, true);
+    pub_usage(&pub, true, false);
     t_add(&pub, CKA_EC_PARAMS, ED25519_OID, sizeof(ED25519_OID), false);
     t_octet(&pub, CKA_EC_POINT, pk, pkl);
     ex = create(c, h, &priv, "Ed25519 private key");

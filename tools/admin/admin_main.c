@@ -174,7 +174,9 @@ static const struct cmd cmds[] = {
      "Export entries: jsonl copies the lines verbatim (hashes stay checkable); syslog writes\n"
      "RFC 5424 lines (facility authpriv) with the JSON entry as the message."},
     {"selftest", NULL, ch_admin_cmd_selftest, B(O_JSON), 0, false, "selftest [--json]",
-     "Run the power-on self-tests (integrity and known-answer tests) and print each result."},
+     "Run the self-tests and print each result: the integrity of the module file (HMAC-SHA-256\n"
+     "against its .hmac sidecar), the known-answer tests of every algorithm family, and the\n"
+     "module's own power-on self-tests (C_Initialize of the module)."},
 };
 
 static void usage_all(FILE *f)
@@ -372,7 +374,7 @@ static bool module_config(struct ctx *c)
     return setenv("CRATON_HSM_CONFIG", gen_config, 1) == 0;
 }
 
-int ch_admin_p11_open(struct ctx *c)
+const char *ch_admin_module_path(struct ctx *c)
 {
     const char *path = c->o->module;
     if (path == NULL)
@@ -385,6 +387,12 @@ int ch_admin_p11_open(struct ctx *c)
 #endif
     }
     snprintf(c->module_path, sizeof(c->module_path), "%s", path);
+    return c->module_path;
+}
+
+int ch_admin_p11_open(struct ctx *c)
+{
+    const char *path = ch_admin_module_path(c);
     if (!module_config(c)) {
         ch_admin_err("cannot write a temporary configuration for --storage");
         return CH_EXIT_FAIL;
