@@ -47,8 +47,9 @@ static inline int32_t ch_mldsa_center(int32_t a)
 /* ---- mldsa_ntt.c (Alg. 41, 42, 45) ---------------------------------------------------------- */
 
 /* The AVX2 forms exist on x86-64 with GCC or Clang; they are used when the CPU has AVX2 and
- * compute exactly what the portable forms (the _c functions, kept callable for tests) do. */
-#if defined(__x86_64__) && defined(__GNUC__)
+ * compute exactly what the portable forms (the _c functions, kept callable for tests) do.
+ * -DCH_MLDSA_NO_AVX2 builds the portable code only (to test it on an AVX2 machine). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CH_MLDSA_NO_AVX2)
 #define CH_MLDSA_AVX2 1
 #else
 #define CH_MLDSA_AVX2 0
