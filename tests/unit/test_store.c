@@ -988,6 +988,38 @@ static void test_fork_writers(void **state)
         assert_true(g.r[i].authenticated);
 }
 
+/* ---- atomicity: a failing write leaves nothing behind --------------------------------------- */
+
+static void test_write_failure_atomic(void **state)
+{
+    struct fx *f = *state;
+    struct got g;
+    uint64_t id;
+    init_token(f->s);
+    assert_int_equal(ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true), CKR_OK);
+    assert_int_equal(ch_store_obj_create(f->s, true, NULL, 0, (const uint8_t *)"one", 3, &id),
+                     CKR_OK);
+    /* Make every update of the token row fail (as a full disk or I/O error would, late in the
+     * transaction: the object row is already written when the counters are). */
+    raw_exec(f, "CREATE TRIGGER no_token_update BEFORE UPDATE ON token"
+                " BEGIN SELECT RAISE(ABORT, 'injected'); END");
+    assert_int_equal(ch_store_obj_create(f->s, true, NULL, 0, (const uint8_t *)"two", 3, &id),
+                     CKR_DEVICE_ERROR);
+    assert_int_equal(ch_store_obj_update(f->s, 1, true, NULL, 0, (const uint8_t *)"1!", 2),
+                     CKR_DEVICE_ERROR);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM object"), 1);
+    assert_int_equal(walk(f->s, &g), 0);
+    assert_int_equal(g.n, 1);
+    assert_memory_equal(g.r[0].secret, "one", 3);
+    /* If the failure counter cannot be written, the PIN is not even checked: the right PIN
+     * does not log in. */
+    ch_store_logout(f->s);
+    assert_int_equal(ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true), CKR_DEVICE_ERROR);
+    assert_false(ch_store_tk_loaded(f->s));
+    raw_exec(f, "DROP TRIGGER no_token_update");
+    assert_int_equal(ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true), CKR_OK);
+}
+
 /* ---- backup and restore ----------------------------------------------------------------------- */
 
 static void test_snapshot_restore(void **state)
@@ -1061,6 +1093,59 @@ static void test_snapshot_restore(void **state)
     free(img);
 }
 
+/* Damaged images: restore either refuses them or yields a database the store handles without
+ * crashing (tampered records are skipped). Deterministic byte flips, run under ASan in CI. */
+static void test_restore_damaged(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    uint64_t id;
+    struct got g;
+    init_token(f->s);
+    assert_int_equal(ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true), CKR_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ch_store_obj_create(f->s, i % 2 == 0, i % 2 == 0 ? NULL : (const uint8_t *)"c",
+                                             i % 2 == 0 ? 0 : 1, (const uint8_t *)"s", 1, &id),
+                         CKR_OK);
+    assert_int_equal(ch_store_snapshot(f->s, &img, &len), CKR_OK);
+    uint8_t *bad = malloc(len);
+    assert_non_null(bad);
+    uint32_t x = 12345;
+    int refused = 0, accepted = 0;
+    for (int round = 0; round < 24; round++) {
+        memcpy(bad, img, len);
+        for (int k = 0; k < 4; k++) {
+            x = x * 1103515245u + 12345u;
+            size_t pos = 100 + (x >> 8) % (len - 100); /* keep the file header */
+            bad[pos] ^= (uint8_t)(1u << (x & 7));
+        }
+        CK_RV rv = ch_store_restore(&f->cfg, 0, bad, len);
+        assert_true(rv == CKR_OK || rv == CKR_ARGUMENTS_BAD);
+        if (rv != CKR_OK) {
+            refused++;
+            continue;
+        }
+        accepted++;
+        size_t tampered = 0;
+        memset(&g, 0, sizeof(g));
+        rv = ch_store_obj_foreach(f->s, collect, &g, &tampered);
+        assert_true(rv == CKR_OK || rv == CKR_DEVICE_ERROR || rv == CKR_USER_NOT_LOGGED_IN);
+        rv = ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true);
+        assert_true(rv == CKR_OK || rv == CKR_PIN_INCORRECT || rv == CKR_DEVICE_ERROR ||
+                    rv == CKR_PIN_LOCKED || rv == CKR_TOKEN_NOT_RECOGNIZED ||
+                    rv == CKR_USER_PIN_NOT_INITIALIZED);
+    }
+    assert_int_equal(refused + accepted, 24);
+    /* And the good image still restores. */
+    assert_int_equal(ch_store_restore(&f->cfg, 0, img, len), CKR_OK);
+    assert_int_equal(ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true), CKR_OK);
+    assert_int_equal(walk(f->s, &g), 0);
+    assert_int_equal(g.n, 4);
+    free(bad);
+    free(img);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1096,7 +1181,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_handle_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_failure_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_restore, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_damaged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
