@@ -323,6 +323,94 @@ static void test_keccak_x4(void **state)
     }
 }
 
+/* The four-lane forms of the hash table (wots_chains, prf_x4, f_x4, h_x4) against the plain
+ * one-call-at-a-time forms (Alg. 5 chain, PRF, F, H), for each of the three families. */
+static void check_lanes(enum ch_slhdsa_set s)
+{
+    const struct ch_slhdsa_params *p = set(s);
+    const unsigned int n = p->n;
+    struct ch_slhdsa_ctx c;
+    uint8_t seed[2 * CH_SLHDSA_MAX_N];
+    uint8_t adrs[CH_SLHDSA_ADRS_BYTES], a2[CH_SLHDSA_ADRS_BYTES];
+    uint8_t x[CH_SLHDSA_MAX_LEN * CH_SLHDSA_MAX_N], y[CH_SLHDSA_MAX_LEN * CH_SLHDSA_MAX_N];
+    uint32_t start[CH_SLHDSA_MAX_LEN], steps[CH_SLHDSA_MAX_LEN];
+
+    for (size_t i = 0; i < sizeof seed; i++)
+        seed[i] = (uint8_t)(i * 13u + 7u);
+    ch_slhdsa_ctx_init(&c, p, seed, seed + n);
+    memset(adrs, 0, sizeof adrs);
+    ch_slhdsa_adrs_set_layer(adrs, 3);
+    ch_slhdsa_adrs_set_tree(adrs, 0x0123456789ull);
+    ch_slhdsa_adrs_set_type_and_clear(adrs, CH_SLHDSA_WOTS_HASH);
+    ch_slhdsa_adrs_set_keypair(adrs, 5);
+
+    for (unsigned int round = 0; round < 2; round++) {
+        int gen_sk = round == 0;
+        for (unsigned int i = 0; i < p->len; i++) {
+            start[i] = gen_sk ? 0 : (i * 7u) % 16u;
+            steps[i] = gen_sk ? (i * 5u) % 16u : 15u - start[i];
+        }
+        for (size_t i = 0; i < sizeof x; i++)
+            x[i] = y[i] = (uint8_t)(i * 31u);
+        memcpy(a2, adrs, sizeof a2);
+        c.hash->wots_chains(&c, x, start, steps, a2, gen_sk);
+        /* reference: Alg. 6/7 lines with one PRF and one chain call per chain */
+        uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
+        memcpy(sk_adrs, adrs, sizeof sk_adrs);
+        ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
+        ch_slhdsa_adrs_set_keypair(sk_adrs, 5);
+        for (unsigned int i = 0; i < p->len; i++) {
+            memcpy(a2, adrs, sizeof a2);
+            if (gen_sk) {
+                ch_slhdsa_adrs_set_chain(sk_adrs, i);
+                c.hash->prf(&c, y + i * n, sk_adrs);
+            }
+            ch_slhdsa_adrs_set_chain(a2, i);
+            c.hash->chain(&c, y + i * n, y + i * n, start[i], steps[i], a2);
+        }
+        assert_memory_equal(x, y, (size_t)p->len * n);
+    }
+
+    /* prf_x4 / f_x4 / h_x4, with outputs overwriting the inputs */
+    uint8_t ad[4][CH_SLHDSA_ADRS_BYTES];
+    const uint8_t *const a[4] = {ad[0], ad[1], ad[2], ad[3]};
+    uint8_t *o[4];
+    const uint8_t *in[4];
+    for (unsigned int k = 0; k < 4; k++) {
+        memcpy(ad[k], adrs, sizeof adrs);
+        ch_slhdsa_adrs_set_type_and_clear(ad[k], CH_SLHDSA_FORS_TREE);
+        ch_slhdsa_adrs_set_tree_index(ad[k], 100 + k);
+        o[k] = x + (size_t)k * 2 * n;
+        in[k] = o[k];
+    }
+    for (size_t i = 0; i < sizeof x; i++)
+        x[i] = y[i] = (uint8_t)(i * 3u);
+    c.hash->h_x4(&c, o, a, in);
+    for (unsigned int k = 0; k < 4; k++)
+        c.hash->h(&c, y + (size_t)k * 2 * n, ad[k], y + (size_t)k * 2 * n);
+    for (unsigned int k = 0; k < 4; k++)
+        assert_memory_equal(x + (size_t)k * 2 * n, y + (size_t)k * 2 * n, n);
+    c.hash->f_x4(&c, o, a, in);
+    for (unsigned int k = 0; k < 4; k++)
+        c.hash->f(&c, y + (size_t)k * 2 * n, ad[k], y + (size_t)k * 2 * n);
+    for (unsigned int k = 0; k < 4; k++)
+        assert_memory_equal(x + (size_t)k * 2 * n, y + (size_t)k * 2 * n, n);
+    c.hash->prf_x4(&c, o, a);
+    for (unsigned int k = 0; k < 4; k++)
+        c.hash->prf(&c, y + (size_t)k * 2 * n, ad[k]);
+    for (unsigned int k = 0; k < 4; k++)
+        assert_memory_equal(x + (size_t)k * 2 * n, y + (size_t)k * 2 * n, n);
+    ch_slhdsa_ctx_clear(&c);
+}
+
+static void test_lanes_match_plain(void **state)
+{
+    (void)state;
+    check_lanes(CH_SLHDSA_SHA2_128F);   /* SHA-256 H, T */
+    check_lanes(CH_SLHDSA_SHA2_256F);   /* SHA-512 H, T */
+    check_lanes(CH_SLHDSA_SHAKE_192F);
+}
+
 static void test_null_args(void **state)
 {
     (void)state;
@@ -347,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_null_args),
         cmocka_unit_test(test_keccak_x4),
+        cmocka_unit_test(test_lanes_match_plain),
         cmocka_unit_test(test_roundtrip_sha2_128f),
         cmocka_unit_test(test_roundtrip_sha2_192f),
         cmocka_unit_test(test_roundtrip_shake_128s),

@@ -85,7 +85,8 @@ struct ch_slhdsa_hash {
     void (*t)(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *adrs,
               const uint8_t *in, size_t l);
     /* Alg. 5 chain(X, i, s, PK.seed, ADRS): s applications of F with hash addresses i..i+s-1.
-     * out may equal in. The hash address of adrs is left unspecified. */
+     * out may equal in. The hash address of adrs is left unspecified. The signing paths use
+     * wots_chains; this one-chain form is the reference the unit tests compare it with. */
     void (*chain)(const struct ch_slhdsa_ctx *c, uint8_t *out, const uint8_t *in,
                   unsigned int i, unsigned int s, uint8_t *adrs);
     /* The WOTS+ chains of one key pair (inner loops of Alg. 6, 7, 8): for every i < len,
