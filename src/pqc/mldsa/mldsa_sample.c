@@ -50,14 +50,16 @@ void ch_mldsa_sample_in_ball(struct ch_mldsa_poly *c, const uint8_t *ctilde, siz
 /* Alg. 30 with CoeffFromThreeBytes (Alg. 14), continued over one more XOF block: 23-bit
  * little-endian values below q are kept. A SHAKE128 block holds 56 whole three-byte groups, so
  * groups never straddle blocks. rho is public, so this may branch. */
-static void rej_ntt_parse(struct ch_mldsa_poly *a, unsigned int *j, const uint8_t *buf)
+static void rej_ntt_parse(struct ch_mldsa_poly *a, unsigned int *count, const uint8_t *buf)
 {
-    for (unsigned int pos = 0; pos + 3 <= CH_SHAKE128_RATE && *j < CH_MLDSA_N; pos += 3) {
+    unsigned int j = *count; /* a local: with -fno-strict-aliasing *count would be reloaded */
+    for (unsigned int pos = 0; pos + 3 <= CH_SHAKE128_RATE && j < CH_MLDSA_N; pos += 3) {
         uint32_t z = (uint32_t)buf[pos] | ((uint32_t)buf[pos + 1] << 8) |
                      ((uint32_t)(buf[pos + 2] & 0x7F) << 16);
         if (z < CH_MLDSA_Q)
-            a->c[(*j)++] = (int32_t)z;
+            a->c[j++] = (int32_t)z;
     }
+    *count = j;
 }
 
 /* Up to four entries of ExpandA (Alg. 32) at once: out[t] = A[r[t]][s[t]] = RejNTTPoly(rho ||
@@ -136,10 +138,11 @@ static int32_t coeff_from_half_byte(uint32_t b, unsigned int eta, uint32_t *ok)
 }
 
 /* Alg. 31 lines 4-16 over one more XOF block. */
-static void rej_eta_parse(struct ch_mldsa_poly *a, unsigned int *j, const uint8_t *buf,
+static void rej_eta_parse(struct ch_mldsa_poly *a, unsigned int *count, const uint8_t *buf,
                           unsigned int eta)
 {
-    for (unsigned int pos = 0; pos < CH_SHAKE256_RATE && *j < CH_MLDSA_N; pos++) {
+    unsigned int j = *count;
+    for (unsigned int pos = 0; pos < CH_SHAKE256_RATE && j < CH_MLDSA_N; pos++) {
         uint32_t ok0, ok1;
         int32_t z0 = coeff_from_half_byte(buf[pos] & 0x0Fu, eta, &ok0);
         int32_t z1 = coeff_from_half_byte((uint32_t)buf[pos] >> 4, eta, &ok1);
@@ -147,10 +150,11 @@ static void rej_eta_parse(struct ch_mldsa_poly *a, unsigned int *j, const uint8_
         CH_CT_PUBLIC(&ok0, sizeof ok0);
         CH_CT_PUBLIC(&ok1, sizeof ok1);
         if (ok0)
-            a->c[(*j)++] = z0;
-        if (ok1 && *j < CH_MLDSA_N)
-            a->c[(*j)++] = z1;
+            a->c[j++] = z0;
+        if (ok1 && j < CH_MLDSA_N)
+            a->c[j++] = z1;
     }
+    *count = j;
 }
 
 /* Four SHAKE256 instances on rhox || IntegerToBytes(nonce[t], 2), rhox of 64 bytes. */

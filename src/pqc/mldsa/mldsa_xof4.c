@@ -145,7 +145,11 @@ void ch_mldsa_xof4_squeezeblock(struct ch_mldsa_xof4 *st, uint8_t *const out[4])
     for (unsigned int j = 0; j < 4; j++)
         for (unsigned int i = 0; i < st->rate / 8; i++) {
             uint64_t v = st->s[i][j];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(out[j] + 8 * i, &v, 8);
+#else
             for (unsigned int k = 0; k < 8; k++)
                 out[j][8 * i + k] = (uint8_t)(v >> (8 * k));
+#endif
         }
 }
