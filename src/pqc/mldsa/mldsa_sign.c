@@ -161,7 +161,15 @@ static uint32_t abs_ge(int32_t x, int32_t bound)
  * rejection sampling reveals the number of attempts by design). ctilde of every attempt is
  * declassified too: it is the hash of a commitment and reveals nothing of y beyond w1, as the
  * Fiat-Shamir-with-aborts analysis of [FIPS 204 ref. 10] assumes public. */
-static int sign_core(const struct ch_mldsa_params *p, const struct sign_key *k,
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* Kept out of line so that its 27 KiB of locals and the 20 KiB of key expansion from xi
+ * (keygen_core, called by load_key) are never on the stack at the same time. */
+NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign_key *k,
                      const uint8_t mu[CH_MLDSA_MU_BYTES], const uint8_t rnd[CH_MLDSA_RND_BYTES],
                      uint8_t *sig)
 {
