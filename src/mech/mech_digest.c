@@ -105,4 +105,5 @@ static const struct ch_mech_desc rows[] = {
     DIGEST(CKM_SHA3_512, CH_HASH_SHA3_512, true),
 };
 
-const struct ch_mech_family ch_mech_family_digest = {rows, sizeof(rows) / sizeof(rows[0])};
+const struct ch_mech_family ch_mech_family_digest = {.rows = rows,
+                                                     .nrows = sizeof(rows) / sizeof(rows[0])};

@@ -9,6 +9,13 @@
 struct ch_mech_family {
     const struct ch_mech_desc *rows;
     size_t nrows;
+    /* Optional key hooks (NULL when the family has no keys of its own). */
+    bool (*owns)(CK_KEY_TYPE type);                    /* key types this family serves */
+    CK_RV (*validate)(const struct ch_mech_key *k);    /* import checks, see mech.h */
+    CK_RV (*export_pkcs8)(const struct ch_mech_key *k, uint8_t **out, size_t *len);
+    /* Decode PKCS#8 if it is this family's algorithm: CKR_OK with the attributes,
+     * CKR_WRAPPED_KEY_INVALID if it is but malformed, CKR_KEY_TYPE_INCONSISTENT if not ours. */
+    CK_RV (*import_pkcs8)(const uint8_t *der, size_t len, struct ch_attr_list *out);
 };
 
 /* One per family file. */

@@ -86,10 +86,18 @@ CK_FLAGS ch_mech_flag_for(enum ch_op_kind kind)
     return (unsigned)kind < CH_OP_COUNT_ ? f[kind] : 0;
 }
 
+static const struct ch_mech_family *owner_of(CK_KEY_TYPE type)
+{
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+        if (families[i]->owns != NULL && families[i]->owns(type))
+            return families[i];
+    return NULL;
+}
+
 CK_RV ch_mech_key_validate(const struct ch_mech_key *k)
 {
-    (void)k; /* families with import checks hook in here as they arrive */
-    return CKR_OK;
+    const struct ch_mech_family *f = owner_of(k->type);
+    return f != NULL && f->validate != NULL ? f->validate(k) : CKR_OK;
 }
 
 CK_RV ch_mech_key_export(const struct ch_mech_key *k, uint8_t **out, size_t *len)
@@ -101,15 +109,22 @@ CK_RV ch_mech_key_export(const struct ch_mech_key *k, uint8_t **out, size_t *len
         *len = l;
         return *out != NULL ? CKR_OK : CKR_HOST_MEMORY;
     }
-    return CKR_KEY_NOT_WRAPPABLE; /* private-key encodings arrive with their families */
+    const struct ch_mech_family *f = owner_of(k->type);
+    if (k->cls == CKO_PRIVATE_KEY && f != NULL && f->export_pkcs8 != NULL)
+        return f->export_pkcs8(k, out, len);
+    return CKR_KEY_NOT_WRAPPABLE;
 }
 
 CK_RV ch_mech_key_import_pkcs8(const uint8_t *der, size_t len, struct ch_attr_list *out)
 {
-    (void)der;
-    (void)len;
-    (void)out;
-    return CKR_WRAPPED_KEY_INVALID;
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+        if (families[i]->import_pkcs8 == NULL)
+            continue;
+        CK_RV rv = families[i]->import_pkcs8(der, len, out);
+        if (rv != CKR_KEY_TYPE_INCONSISTENT)
+            return rv;
+    }
+    return CKR_WRAPPED_KEY_INVALID; /* no family recognises the algorithm */
 }
 
 CK_RV ch_mech_out_check(uint8_t *out, size_t *out_len, size_t need)
