@@ -182,10 +182,10 @@ static void store64_le(uint8_t *p, uint64_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     memcpy(p, &v, 8);
-    return;
-#endif
+#else
     for (unsigned int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 /* State byte i is byte i mod 8 of lane i / 8, little-endian (FIPS 202 §3.1.2 with B.1). */

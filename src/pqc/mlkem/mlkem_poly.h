@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pqc/common/pqc.h"
 #include "pqc/mlkem/mlkem_params.h"
 
 struct ch_mlkem_poly {
@@ -89,7 +90,7 @@ void ch_mlkem_poly_tobytes(uint8_t r[CH_MLKEM_POLY_BYTES], const struct ch_mlkem
 /* ByteDecode_12 (values mod q, as Alg. 6 says for d = 12), constant time. */
 void ch_mlkem_poly_frombytes(struct ch_mlkem_poly *r, const uint8_t a[CH_MLKEM_POLY_BYTES]);
 /* 0 if every 12-bit value of the 384 * k bytes is < q (the §7.2 modulus check), else -1. */
-int ch_mlkem_polyvec_check_modulus(const uint8_t *a, unsigned int k);
+CH_PQC_MUST_CHECK int ch_mlkem_polyvec_check_modulus(const uint8_t *a, unsigned int k);
 /* ByteEncode_d(Compress_d(a)) for d in {1, 4, 5, 10, 11}: 32 d bytes; and the reverse. */
 void ch_mlkem_poly_compress(uint8_t *r, const struct ch_mlkem_poly *a, unsigned int d);
 void ch_mlkem_poly_decompress(struct ch_mlkem_poly *r, const uint8_t *a, unsigned int d);
