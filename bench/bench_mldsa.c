@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* bench_mldsa: median cycles (rdtsc; nanoseconds elsewhere) and operations per second of
+/* bench_mldsa: median and minimum cycles (rdtsc; nanoseconds elsewhere; the minimum is what a
+ * quiet machine gives for the fastest case) and operations per second of
  * ML-DSA keygen, sign (expanded key and 32-byte seed), and verify for each FIPS 204 parameter
  * set, straight on src/pqc. Signing uses a different message each iteration, so the median
  * covers the spread of rejection-loop iterations. Not a test: it asserts nothing about time.
@@ -70,7 +71,7 @@ static int once(enum ch_mldsa_set set, enum op op, unsigned int i)
 }
 
 static int measure(enum ch_mldsa_set set, enum op op, unsigned int n, uint64_t *t,
-                   uint64_t *median, double *per_s)
+                   uint64_t *median, uint64_t *min, double *per_s)
 {
     if (op == VERIFY && once(set, SIGN, 0) != CH_PQC_OK) /* the signature to verify */
         return -1;
@@ -87,6 +88,7 @@ static int measure(enum ch_mldsa_set set, enum op op, unsigned int n, uint64_t *
     double elapsed = seconds() - start;
     qsort(t, n, sizeof t[0], by_value);
     *median = t[n / 2];
+    *min = t[0];
     *per_s = elapsed > 0 ? n / elapsed : 0;
     return 0;
 }
@@ -102,25 +104,25 @@ int main(int argc, char **argv)
         return 1;
     memset(seed, 0x42, sizeof seed);
     memset(msg, 0x17, sizeof msg);
-    printf("%-10s %-10s %14s %12s\n", "set", "operation", "median " UNIT, "ops/s");
+    printf("%-10s %-10s %14s %12s %12s\n", "set", "operation", "median " UNIT, "min", "ops/s");
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         seed[0] = 0;
         if (ch_mldsa_keypair_derand(sets[s], pk, sk, seed) != CH_PQC_OK)
             return 1;
         for (enum op op = KEYGEN; op <= VERIFY; op++) {
-            uint64_t med;
+            uint64_t med, min;
             double per_s;
             if (op == SIGN) { /* keygen's loop left another key behind */
                 seed[0] = 0;
                 if (ch_mldsa_keypair_derand(sets[s], pk, sk, seed) != CH_PQC_OK)
                     return 1;
             }
-            if (measure(sets[s], op, n, t, &med, &per_s) != 0) {
+            if (measure(sets[s], op, n, t, &med, &min, &per_s) != 0) {
                 fprintf(stderr, "ML-DSA-%d %s failed\n", (int)sets[s], op_names[op]);
                 return 1;
             }
-            printf("ML-DSA-%-3d %-10s %14llu %12.0f\n", (int)sets[s], op_names[op],
-                   (unsigned long long)med, per_s);
+            printf("ML-DSA-%-3d %-10s %14llu %12llu %12.0f\n", (int)sets[s], op_names[op],
+                   (unsigned long long)med, (unsigned long long)min, per_s);
         }
     }
     free(t);
