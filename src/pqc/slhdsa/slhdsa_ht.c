@@ -19,8 +19,10 @@ void ch_slhdsa_ht_sign(const struct ch_slhdsa_ctx *c, uint8_t *sig, const uint8_
     memset(adrs, 0, sizeof adrs);
     ch_slhdsa_adrs_set_tree(adrs, idx_tree);
     ch_slhdsa_xmss_sign(c, sig, msg, idx_leaf, adrs);
-    if (p->d > 1)
+    if (p->d > 1) {
         ch_slhdsa_xmss_pk_from_sig(c, root, idx_leaf, sig, msg, adrs);
+        CH_CT_PUBLIC(root, p->n);  /* an XMSS root is public: the next layer signs it */
+    }
     for (uint32_t j = 1; j < p->d; j++) {
         idx_leaf = (uint32_t)(idx_tree & leaf_mask);
         idx_tree >>= p->hp;
@@ -28,8 +30,10 @@ void ch_slhdsa_ht_sign(const struct ch_slhdsa_ctx *c, uint8_t *sig, const uint8_
         ch_slhdsa_adrs_set_tree(adrs, idx_tree);
         uint8_t *s = sig + (size_t)j * xmss_bytes;
         ch_slhdsa_xmss_sign(c, s, root, idx_leaf, adrs);
-        if (j < p->d - 1)
+        if (j < p->d - 1) {
             ch_slhdsa_xmss_pk_from_sig(c, root, idx_leaf, s, root, adrs);
+            CH_CT_PUBLIC(root, p->n);
+        }
     }
 }
 

@@ -74,6 +74,7 @@ int ch_slhdsa_keygen_internal(const struct ch_slhdsa_params *p, const uint8_t *s
     memcpy(out + 2 * n, pk_seed, n);
     ch_slhdsa_xmss_node(&c, out + 3 * n, 0, p->hp, adrs);
     ch_slhdsa_ctx_clear(&c);
+    CH_CT_PUBLIC(out + 3 * n, n);                              /* PK.root */
 
     memcpy(sk, out, 4u * n);
     memcpy(pk, out + 2 * n, 2u * n);
@@ -99,8 +100,12 @@ static void sign_msg(const struct ch_slhdsa_params *p, uint8_t *sig,
     uint8_t *sig_fors = sig + n;
     uint8_t *sig_ht = sig + (size_t)(1u + p->k * (1u + p->a)) * n;
 
+    /* For the constant-time checker: PK.seed and PK.root are public, and so is R (it is part
+     * of the signature); everything indexed or branched on below derives from these and M. */
+    CH_CT_PUBLIC(pk_seed, 2u * n);
     ch_slhdsa_ctx_init(&c, p, pk_seed, sk_seed);
     c.hash->prf_msg(&c, sig, sk_prf, opt_rand, msg);           /* lines 3-4: R */
+    CH_CT_PUBLIC(sig, n);
     c.hash->h_msg(&c, digest, sig, pk_root, msg);              /* line 5 */
     split_digest(p, digest, &md, &idx_tree, &idx_leaf);        /* lines 6-10 */
 
@@ -110,6 +115,7 @@ static void sign_msg(const struct ch_slhdsa_params *p, uint8_t *sig,
     ch_slhdsa_adrs_set_keypair(adrs, idx_leaf);
     ch_slhdsa_fors_sign(&c, sig_fors, md, adrs);               /* lines 14-15 */
     ch_slhdsa_fors_pk_from_sig(&c, pk_fors, sig_fors, md, adrs); /* line 16 */
+    CH_CT_PUBLIC(pk_fors, n);                                  /* signed by the hypertree */
     ch_slhdsa_ht_sign(&c, sig_ht, pk_fors, idx_tree, idx_leaf);  /* lines 17-18 */
 
     ch_slhdsa_ctx_clear(&c);
