@@ -60,9 +60,13 @@ void ch_hmac_drbg_clear(struct ch_hmac_drbg *d);
  * from getrandom()). Thread-safe after this returns. Detects fork() by PID and reseeds in the
  * child so it never repeats the parent's stream. */
 CH_MUST_CHECK CK_RV ch_drbg_init(void);
+/* Wipe and free the state; call before ch_crypto_fini (the state holds an HMAC context of the
+ * private library context). Also unhooks OpenSSL's randomness in that context. */
 void ch_drbg_fini(void);
-/* Fill out with len random bytes. Continuous health test on the entropy source and outputs;
- * a failure enters the error state and returns CKR_FUNCTION_FAILED. */
+/* Fill out with len random bytes (any length: split at CH_DRBG_MAX_REQUEST_BYTES, each part
+ * reseeded). Continuous health test on the entropy source and outputs; a failure enters the
+ * error state and returns CKR_FUNCTION_FAILED, as does any call in the error state.
+ * CKR_GENERAL_ERROR if not instantiated. On failure the whole of out is wiped. */
 CH_MUST_CHECK CK_RV ch_drbg_generate(uint8_t *out, size_t len);
 /* C_SeedRandom: mix caller bytes in as additional input (never replaces entropy). */
 CH_MUST_CHECK CK_RV ch_drbg_seed(const uint8_t *in, size_t len);
@@ -110,6 +114,9 @@ CH_MUST_CHECK CK_RV ch_fips_integrity_check_file(const char *path);
 /* Test-only: make the named self-test (as reported by ch_fips_post_report) compare against a
  * flipped expected value, so it fails. NULL clears all. Not compiled into the product. */
 void ch_fips_test_corrupt(const char *name);
+/* Test-only: replace the DRBG's entropy source (NULL restores getrandom) to exercise the
+ * continuous health tests. */
+void ch_drbg_test_set_entropy(CK_RV (*fn)(uint8_t *buf, size_t len));
 #endif
 
 #endif

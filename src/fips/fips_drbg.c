@@ -235,12 +235,25 @@ static void atfork_register(void)
     (void)pthread_atfork(atfork_prepare, atfork_release, atfork_release);
 }
 
+#ifdef CH_TESTING
+static CK_RV (*test_entropy)(uint8_t *buf, size_t len);
+
+void ch_drbg_test_set_entropy(CK_RV (*fn)(uint8_t *buf, size_t len))
+{
+    test_entropy = fn;
+}
+#endif
+
 /* The entropy source: the kernel CSPRNG through getrandom(2) (blocks until the pool is
  * initialised, never returns short reads for <= 256 bytes, but we loop anyway). */
 static CK_RV get_entropy(uint8_t *buf, size_t len)
 {
     size_t got = 0;
 
+#ifdef CH_TESTING
+    if (test_entropy != NULL)
+        return test_entropy(buf, len);
+#endif
     while (got < len) {
         ssize_t r = getrandom(buf + got, len - got, 0);
         if (r < 0) {

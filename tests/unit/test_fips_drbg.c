@@ -3,11 +3,13 @@
  * and the module DRBG: outputs differ, requests larger than the SP 800-90A maximum are split,
  * a fork child's stream differs from the parent's, C_SeedRandom mixing, the error state stops
  * generation, and OpenSSL's randomness in our library context (RAND_bytes, EC key generation)
- * comes from the module DRBG: it fails once the DRBG is gone. */
+ * comes from the module DRBG: it fails once the DRBG is gone. Built with -DCH_TESTING: a fake
+ * entropy source drives the continuous health tests into failure. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -195,6 +197,124 @@ static void test_error_state_stops_generation(void **state)
     assert_int_equal(ch_drbg_generate(a, sizeof(a)), CKR_OK);
 }
 
+/* ---- continuous health tests, with a scripted entropy source -------------------------------- */
+
+static uint8_t script[32];
+static unsigned script_calls;
+static bool script_fail;
+
+static CK_RV scripted_entropy(uint8_t *buf, size_t len)
+{
+    script_calls++;
+    if (script_fail)
+        return CKR_FUNCTION_FAILED;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = script[i % sizeof(script)];
+    /* Vary the block between calls (so only what a test sets up can repeat). */
+    buf[0] = (uint8_t)(0x80 | (script_calls & 0x7f));
+    return CKR_OK;
+}
+
+static void expect_health_failure(const char *reason)
+{
+    uint8_t out[16];
+    memset(out, 0xAA, sizeof(out));
+    assert_int_equal(ch_drbg_generate(out, sizeof(out)), CKR_FUNCTION_FAILED);
+    assert_true(ch_fips_in_error());
+    assert_string_equal(ch_fips_error_reason(), reason);
+    static const uint8_t zero[16];
+    assert_memory_equal(out, zero, sizeof(out));
+    ch_fips_reset();
+}
+
+static void test_health_rct(void **state)
+{
+    uint8_t out[16];
+    (void)state;
+
+    /* Distinct bytes with one run of 10 equal bytes: under the cutoff (11). */
+    for (size_t i = 0; i < sizeof(script); i++)
+        script[i] = (uint8_t)(i + 1);
+    memset(script + 10, 0x33, 10);
+    ch_drbg_test_set_entropy(scripted_entropy);
+    assert_int_equal(ch_drbg_generate(out, sizeof(out)), CKR_OK);
+    assert_int_equal(ch_drbg_generate(out, sizeof(out)), CKR_OK);
+    /* A run of 11: the Repetition Count Test fires. */
+    memset(script + 10, 0x33, 11);
+    expect_health_failure("DRBG entropy source failed its continuous health test");
+    /* A stuck source (all zero after the first byte) too. */
+    memset(script, 0, sizeof(script));
+    expect_health_failure("DRBG entropy source failed its continuous health test");
+    ch_drbg_test_set_entropy(NULL);
+    assert_int_equal(ch_drbg_generate(out, sizeof(out)), CKR_OK);
+}
+
+static CK_RV same_block(uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(i * 37 + 11);
+    return CKR_OK;
+}
+
+static void test_health_repeated_block(void **state)
+{
+    uint8_t out[16];
+    (void)state;
+
+    /* The first block from this source is accepted; the identical second one is not. */
+    ch_drbg_test_set_entropy(same_block);
+    assert_int_equal(ch_drbg_generate(out, sizeof(out)), CKR_OK);
+    expect_health_failure("DRBG entropy source failed its continuous health test");
+    ch_drbg_test_set_entropy(NULL);
+}
+
+static void test_entropy_source_error(void **state)
+{
+    (void)state;
+    script_fail = true;
+    ch_drbg_test_set_entropy(scripted_entropy);
+    expect_health_failure("DRBG entropy source (getrandom) failed");
+    assert_int_equal(ch_drbg_seed((const uint8_t *)"x", 1), CKR_FUNCTION_FAILED);
+    ch_fips_reset();
+    script_fail = false;
+    ch_drbg_test_set_entropy(NULL);
+}
+
+/* Many threads at once: every call succeeds and no two outputs collide. */
+#include <pthread.h>
+#define THREADS 4
+#define PER_THREAD 200
+static uint8_t thread_out[THREADS][PER_THREAD][16];
+
+static void *thread_main(void *arg)
+{
+    uint8_t(*mine)[16] = thread_out[(size_t)arg];
+    for (int i = 0; i < PER_THREAD; i++)
+        if (ch_drbg_generate(mine[i], 16) != CKR_OK)
+            return (void *)1;
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    pthread_t t[THREADS];
+    (void)state;
+
+    for (size_t i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, thread_main, (void *)i), 0);
+    for (size_t i = 0; i < THREADS; i++) {
+        void *r = (void *)1;
+        assert_int_equal(pthread_join(t[i], &r), 0);
+        assert_null(r);
+    }
+    /* Compare each output with the others' first 8 bytes (a cheap all-pairs check). */
+    uint8_t *all = &thread_out[0][0][0];
+    size_t n = THREADS * PER_THREAD;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            assert_memory_not_equal(all + 16 * i, all + 16 * j, 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +326,10 @@ int main(void)
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_openssl_uses_module_drbg),
         cmocka_unit_test(test_error_state_stops_generation),
+        cmocka_unit_test(test_health_rct),
+        cmocka_unit_test(test_health_repeated_block),
+        cmocka_unit_test(test_entropy_source_error),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
