@@ -30,7 +30,7 @@ int ch_p11t_load(struct ch_p11t *t)
     CK_RV rv;
 
     memset(t, 0, sizeof(*t));
-    t->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    t->dl = dlopen(path, CH_P11T_DLOPEN_FLAGS);
     if (t->dl == NULL) {
         fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
         return -1;
@@ -164,11 +164,11 @@ out:
 
 int ch_p11t_setup(struct ch_p11t *t, const char *extra)
 {
-    if (ch_p11t_load(t) != 0)
-        return -1;
-    if (ch_p11t_env_new(t, extra) != 0)
-        return -1;
-    return ch_p11t_token_init(t) == CKR_OK ? 0 : -1;
+    if (ch_p11t_load(t) == 0 && ch_p11t_env_new(t, extra) == 0 && ch_p11t_token_init(t) == CKR_OK)
+        return 0;
+    /* Leave nothing behind (an initialised module would fail the next test's C_Initialize). */
+    ch_p11t_teardown(t);
+    return -1;
 }
 
 void ch_p11t_teardown(struct ch_p11t *t)

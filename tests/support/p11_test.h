@@ -6,6 +6,7 @@
 #ifndef CH_P11_TEST_H
 #define CH_P11_TEST_H
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +27,12 @@ struct ch_p11t {
     char conf[PATH_MAX];       /* its configuration file */
     CK_SLOT_ID slot;           /* first slot, after ch_p11t_token_init */
 };
+
+/* dlopen flags of every test load. RTLD_NODELETE keeps the module mapped after dlclose, so its
+ * process-lifetime allocations (tables built once under pthread_once) stay reachable from its
+ * globals and LeakSanitizer judges them as the application would see them; what an unload
+ * leaves behind is a separate question from the ABI behaviour these tests check. */
+#define CH_P11T_DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)
 
 /* The module path from CRATON_HSM_MODULE; aborts the test program when unset. */
 const char *ch_p11t_module_path(void);
@@ -51,7 +58,7 @@ CK_RV ch_p11t_token_init(struct ch_p11t *t);
 #define CH_P11T_NOBODY ((CK_USER_TYPE)~0UL)
 CK_RV ch_p11t_open(struct ch_p11t *t, bool rw, CK_USER_TYPE user, CK_SESSION_HANDLE *h);
 
-/* Everything in one: load, env_new(extra), token_init. For cmocka setup functions. */
+/* Everything in one: load, env_new(extra), token_init; on failure all of it is undone. */
 int ch_p11t_setup(struct ch_p11t *t, const char *extra);
 /* C_Finalize (ignoring "not initialised"), env_free, unload. */
 void ch_p11t_teardown(struct ch_p11t *t);

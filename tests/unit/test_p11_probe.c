@@ -73,7 +73,7 @@ static const CK_INTERFACE *get_iface(const char *name, CK_BYTE major, CK_BYTE mi
 
 static int group_setup(void **state)
 {
-    dl = dlopen(ch_p11t_module_path(), RTLD_NOW | RTLD_LOCAL);
+    dl = dlopen(ch_p11t_module_path(), CH_P11T_DLOPEN_FLAGS);
     if (dl == NULL) {
         print_error("dlopen: %s\n", dlerror());
         return -1;
