@@ -13,7 +13,10 @@ static const struct ch_mech_family *const families[] = {
     &ch_mech_family_digest,
 };
 
-static const struct ch_mech_desc **sorted;
+/* Static storage: the table lives as long as the library (no allocation to leak when the
+ * module is unloaded). CH_MECH_MAX bounds the rows of all families together. */
+#define CH_MECH_MAX 512
+static const struct ch_mech_desc *sorted[CH_MECH_MAX];
 static size_t nsorted;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -26,14 +29,8 @@ static int by_type(const void *a, const void *b)
 
 static void build(void)
 {
-    size_t n = 0;
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-        n += families[i]->nrows;
-    sorted = calloc(n ? n : 1, sizeof(*sorted));
-    if (sorted == NULL)
-        return;
-    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-        for (size_t j = 0; j < families[i]->nrows; j++)
+        for (size_t j = 0; j < families[i]->nrows && nsorted < CH_MECH_MAX; j++)
             sorted[nsorted++] = &families[i]->rows[j];
     qsort(sorted, nsorted, sizeof(*sorted), by_type);
 }
