@@ -5,7 +5,9 @@
  * Speed: the SHA2 forms start from the state after PK.seed || toByte(0, 64 - n) (resp. 128 - n),
  * computed once per context, and every F/H/PRF whose remaining input fits in one block is a
  * single compression of a block built in place; the SHAKE forms of PRF/F/H are one
- * Keccak-f[1600] call on a state built directly from the input lanes. Temporaries holding
+ * Keccak-f[1600] call on a state built directly from the input lanes. The WOTS+ chains and the
+ * x4 forms of PRF/F/H run four independent hashes at once (interleaved SHA-NI SHA-256, AVX2
+ * SHA-512, AVX2 four-state Keccak; portable fallbacks picked at run time). Temporaries holding
  * secrets (SK.seed, SK.prf, chain values) are wiped. */
 #include <string.h>
 
