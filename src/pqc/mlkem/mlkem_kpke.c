@@ -2,7 +2,8 @@
 /* K-PKE.KeyGen / Encrypt / Decrypt (FIPS 203 Alg. 13, 14, 15). Works on the NTT-domain
  * polynomials of mlkem_poly.h; every secret intermediate is wiped before returning. The only
  * data-dependent branches are in SampleNTT, which sees the public rho alone. src/pqc layer:
- * no allocation (about 14 KiB of stack for ML-KEM-1024), no randomness source. */
+ * no allocation (the matrix is generated row by row; at most about 13 KiB of stack), no
+ * randomness source. */
 #include "pqc/mlkem/mlkem_kpke.h"
 
 #include <string.h>
@@ -24,7 +25,7 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
                           const uint8_t d[32])
 {
     const unsigned int k = p->k;
-    struct ch_mlkem_polyvec a[CH_MLKEM_MAX_K];
+    struct ch_mlkem_polyvec a_row;
     struct ch_mlkem_polyvec s, e, t;
     struct ch_mlkem_polyvec_cache cache;
     uint8_t in[33];
@@ -38,8 +39,6 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
     ch_sha3_512(rs, in, sizeof in);
     CH_CT_PUBLIC(rs, 32); /* rho becomes part of ek */
 
-    /* Steps 3-7: A_hat[i][j] = SampleNTT(rho || j || i). */
-    ch_mlkem_gen_matrix(a, rho, k, 0);
     /* Steps 8-15: s and e from CBD_eta1 with the running counter N. */
     for (unsigned int i = 0; i < k; i++)
         ch_mlkem_sample_cbd(&s.p[i], sigma, n++, p->eta1);
@@ -48,10 +47,12 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
     /* Steps 16-17. */
     polyvec_ntt(&s, k);
     polyvec_ntt(&e, k);
-    /* Step 18: t_hat = A_hat o s_hat + e_hat (tomont undoes basemul's 2^-16). */
+    /* Step 18: t_hat = A_hat o s_hat + e_hat (tomont undoes basemul's 2^-16), with row i of
+     * A_hat[i][j] = SampleNTT(rho || j || i) (steps 3-7) generated just before its use. */
     ch_mlkem_polyvec_mulcache(&cache, &s, k);
     for (unsigned int i = 0; i < k; i++) {
-        ch_mlkem_polyvec_basemul_acc(&t.p[i], &a[i], &s, &cache, k);
+        ch_mlkem_gen_matrix_row(&a_row, rho, i, k, 0);
+        ch_mlkem_polyvec_basemul_acc(&t.p[i], &a_row, &s, &cache, k);
         ch_mlkem_poly_tomont(&t.p[i]);
         ch_mlkem_poly_add(&t.p[i], &e.p[i]);
     }
@@ -75,7 +76,7 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
                            const uint8_t m[32], const uint8_t r[32])
 {
     const unsigned int k = p->k;
-    struct ch_mlkem_polyvec at[CH_MLKEM_MAX_K];
+    struct ch_mlkem_polyvec at_row;
     struct ch_mlkem_polyvec t, y, e1, u;
     struct ch_mlkem_polyvec_cache cache;
     struct ch_mlkem_poly e2, mu, v;
@@ -88,8 +89,6 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     memcpy(rho, ek_pke + CH_MLKEM_POLY_BYTES * k, 32);
     CH_CT_PUBLIC(rho, 32); /* public key material, even when read out of a secret dk */
 
-    /* Steps 4-8, generated transposed: at[i].p[j] = A_hat[j][i] (step 19 uses A_hat^T). */
-    ch_mlkem_gen_matrix(at, rho, k, 1);
     /* Steps 9-17: y (eta1), e1 (eta2), e2 (eta2) with one running counter N. */
     for (unsigned int i = 0; i < k; i++)
         ch_mlkem_sample_cbd(&y.p[i], r, n++, p->eta1);
@@ -99,9 +98,11 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     /* Step 18. */
     polyvec_ntt(&y, k);
     ch_mlkem_polyvec_mulcache(&cache, &y, k);
-    /* Step 19: u = NTT^-1(A_hat^T o y_hat) + e1. */
+    /* Step 19: u = NTT^-1(A_hat^T o y_hat) + e1, row i of A_hat^T (steps 4-8, transposed:
+     * at_row.p[j] = A_hat[j][i]) generated just before its use. */
     for (unsigned int i = 0; i < k; i++) {
-        ch_mlkem_polyvec_basemul_acc(&u.p[i], &at[i], &y, &cache, k);
+        ch_mlkem_gen_matrix_row(&at_row, rho, i, k, 1);
+        ch_mlkem_polyvec_basemul_acc(&u.p[i], &at_row, &y, &cache, k);
         ch_mlkem_invntt_tomont(&u.p[i]);
         ch_mlkem_poly_add(&u.p[i], &e1.p[i]);
     }

@@ -77,9 +77,11 @@ void ch_mlkem_polyvec_basemul_acc(struct ch_mlkem_poly *r, const struct ch_mlkem
 /* mlkem_sample.c: FIPS 203 §4.2.2. */
 /* Alg. 7 SampleNTT(rho || x || y) into a (uniform mod q, NTT domain). rho is public. */
 void ch_mlkem_sample_ntt(struct ch_mlkem_poly *a, const uint8_t rho[32], uint8_t x, uint8_t y);
-/* A_hat of K-PKE: a[i].p[j] = SampleNTT(rho || j || i), or its transpose when `transposed`. */
-void ch_mlkem_gen_matrix(struct ch_mlkem_polyvec a[CH_MLKEM_MAX_K], const uint8_t rho[32],
-                         unsigned int k, int transposed);
+/* Row i of A_hat (K-PKE, Alg. 13 steps 3-7): row->p[j] = SampleNTT(rho || j || i); or row i
+ * of A_hat^T (Alg. 14 steps 4-8) when `transposed`: row->p[j] = SampleNTT(rho || i || j).
+ * Rows are generated one at a time so the whole matrix never sits on the stack. */
+void ch_mlkem_gen_matrix_row(struct ch_mlkem_polyvec *row, const uint8_t rho[32],
+                             unsigned int i, unsigned int k, int transposed);
 /* Alg. 8 SamplePolyCBD_eta(PRF_eta(sigma, n)) for eta in {2, 3}; |coeff| <= eta. */
 void ch_mlkem_sample_cbd(struct ch_mlkem_poly *r, const uint8_t sigma[32], uint8_t n,
                          unsigned int eta);

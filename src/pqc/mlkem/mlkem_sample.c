@@ -42,16 +42,14 @@ void ch_mlkem_sample_ntt(struct ch_mlkem_poly *a, const uint8_t rho[32], uint8_t
     }
 }
 
-void ch_mlkem_gen_matrix(struct ch_mlkem_polyvec a[CH_MLKEM_MAX_K], const uint8_t rho[32],
-                         unsigned int k, int transposed)
+void ch_mlkem_gen_matrix_row(struct ch_mlkem_polyvec *row, const uint8_t rho[32],
+                             unsigned int i, unsigned int k, int transposed)
 {
-    for (unsigned int i = 0; i < k; i++) {
-        for (unsigned int j = 0; j < k; j++) {
-            if (transposed)
-                ch_mlkem_sample_ntt(&a[i].p[j], rho, (uint8_t)i, (uint8_t)j);
-            else
-                ch_mlkem_sample_ntt(&a[i].p[j], rho, (uint8_t)j, (uint8_t)i);
-        }
+    for (unsigned int j = 0; j < k; j++) {
+        if (transposed)
+            ch_mlkem_sample_ntt(&row->p[j], rho, (uint8_t)i, (uint8_t)j);
+        else
+            ch_mlkem_sample_ntt(&row->p[j], rho, (uint8_t)j, (uint8_t)i);
     }
 }
 
