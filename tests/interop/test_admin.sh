@@ -80,6 +80,38 @@ expect_rc 2 "PIN on the command line needs the acknowledgement" \
 expect_rc 3 "wrong PIN is an authentication failure" \
     env CRATON_HSM_PIN=wrong-pin "$ADMIN" --module "$MODULE" key list --slot 0 --login
 
+step "PIN entry on a terminal: no echo, typed twice for a new PIN"
+python3 - "$ADMIN" "$MODULE" <<'EOF' && ok "terminal PIN entry without echo" || bad "terminal PIN entry"
+import os, pty, sys
+admin, module = sys.argv[1], sys.argv[2]
+env = {k: v for k, v in os.environ.items() if not k.startswith("CRATON_HSM_") or k == "CRATON_HSM_CONFIG"}
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve(admin, [admin, "--module", module, "pin", "change", "--slot", "0"], env)
+out = b""
+def expect(word):
+    global out
+    while word not in out:
+        chunk = os.read(fd, 1024)
+        if not chunk:
+            raise SystemExit("EOF before " + word.decode())
+        out += chunk
+for prompt in (b"Enter user PIN:", b"Enter new user PIN:", b"Repeat new user PIN:"):
+    expect(prompt)
+    os.write(fd, b"user-pin-4567\n")
+try:
+    while True:
+        chunk = os.read(fd, 1024)
+        if not chunk:
+            break
+        out += chunk
+except OSError:
+    pass
+_, status = os.waitpid(pid, 0)
+assert os.WEXITSTATUS(status) == 0, out
+assert b"user-pin-4567" not in out, "PIN echoed"
+EOF
+
 step "import RSA and EC PEM keys and a certificate"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/rsa.pem" 2>/dev/null
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/ec.pem" 2>/dev/null
@@ -118,6 +150,42 @@ for k in rsa ec; do
     fi
 done
 
+step "key gen, set-dates, delete"
+set +e
+A key gen --slot 0 --pin-file "$W/user.pin" --type ec:P-256 --label gen-ec >"$W/gen.out" 2>"$W/gen.err"
+rc=$?
+set -e
+if [ $rc -eq 0 ]; then
+    A key list --slot 0 --pin-file "$W/user.pin" --label gen-ec --json >"$W/gen.json"
+    python3 -c "import json,sys; assert len(json.load(open(sys.argv[1]))) == 2" "$W/gen.json" &&
+        ok "key gen ec:P-256 made a key pair" || bad "generated pair not listed"
+    A key delete --slot 0 --pin-file "$W/user.pin" --label gen-ec
+elif [ $rc -eq 1 ] && grep -q CKR_MECHANISM_INVALID "$W/gen.err"; then
+    ok "key gen: the module's CKR_MECHANISM_INVALID reported cleanly (exit 1)"
+else
+    bad "key gen: exit $rc"
+    cat "$W/gen.err"
+fi
+expect_rc 2 "key gen with a bad type is a usage error" \
+    A key gen --slot 0 --pin-file "$W/user.pin" --type dsa:1024 --label x
+A key set-dates --slot 0 --pin-file "$W/user.pin" --label ec-key --start 2026-01-01 --end 2027-12-31
+A key list --slot 0 --pin-file "$W/user.pin" --label ec-key --json >"$W/dates.json"
+python3 - "$W/dates.json" <<'EOF' && ok "dates set" || bad "dates not set"
+import json, sys
+objs = json.load(open(sys.argv[1]))
+assert len(objs) == 2 and all(o["start_date"] == "2026-01-01" and o["end_date"] == "2027-12-31" for o in objs)
+EOF
+A key set-dates --slot 0 --pin-file "$W/user.pin" --label ec-key --start '' --end ''
+A key list --slot 0 --pin-file "$W/user.pin" --label ec-key --json >"$W/dates.json"
+python3 -c "import json,sys; assert all(o['start_date'] is None for o in json.load(open(sys.argv[1])))" \
+    "$W/dates.json" && ok "dates cleared" || bad "dates not cleared"
+A key import --slot 0 --pin-file "$W/user.pin" --input "$W/ec.pem" --label doomed --quiet
+A key delete --slot 0 --pin-file "$W/user.pin" --label doomed --quiet
+A key list --slot 0 --pin-file "$W/user.pin" --label doomed --json >"$W/doomed.json"
+python3 -c "import json,sys; assert json.load(open(sys.argv[1])) == []" "$W/doomed.json" &&
+    ok "key delete" || bad "key delete left objects"
+expect_rc 1 "deleting nothing fails" A key delete --slot 0 --pin-file "$W/user.pin" --label doomed
+
 step "--json for every listing command"
 json_ok status A status --json
 json_ok slots A slots --json
@@ -143,6 +211,14 @@ expect_rc 4 "corrupted backup refused" A restore --input "$W/bad-flip.bak" --pas
 expect_rc 4 "truncated backup refused" A restore --input "$W/bad-trunc.bak" --passphrase-file "$W/backup.pass"
 printf 'wrong passphrase\n' >"$W/wrong.pass"
 chmod 600 "$W/wrong.pass"
+cp "$W/token.bak" "$W/bad-header.bak"
+printf 'X' | dd of="$W/bad-header.bak" bs=1 seek=110 conv=notrunc 2>/dev/null # label byte (AAD)
+expect_rc 4 "altered header refused" A restore --input "$W/bad-header.bak" --passphrase-file "$W/backup.pass"
+cp "$W/token.bak" "$W/bad-tail.bak"
+printf 'junk' >>"$W/bad-tail.bak"
+expect_rc 4 "trailing bytes refused" A restore --input "$W/bad-tail.bak" --passphrase-file "$W/backup.pass"
+printf 'hello' >"$W/foreign.bak"
+expect_rc 4 "foreign file refused" A restore --input "$W/foreign.bak" --passphrase-file "$W/backup.pass"
 expect_rc 4 "wrong passphrase refused" A restore --input "$W/token.bak" --passphrase-file "$W/wrong.pass"
 if [ ! -e "$W/hostB/store/token-0.db" ]; then ok "target untouched"; else bad "refused restore left a database"; fi
 
@@ -207,6 +283,15 @@ tamper "deleted entry 3" 3 'del L[2]'
 tamper "truncated (last entry gone)" "$n" 'del L[-1]'
 tamper "entries 2 and 3 swapped" 2 'L[1], L[2] = L[2], L[1]'
 A audit verify --slot 0 >/dev/null && ok "restored log verifies again" || bad "log restore"
+
+step "audit show filters"
+A audit show --slot 0 --event login --json >"$W/logins.json"
+python3 -c "import json,sys; e=json.load(open(sys.argv[1])); assert e and all(x['event']=='login' for x in e)" \
+    "$W/logins.json" && ok "audit show --event" || bad "audit show --event"
+A audit show --slot 0 --since 2999-01-01 --json >"$W/none.json"
+python3 -c "import json,sys; assert json.load(open(sys.argv[1])) == []" "$W/none.json" &&
+    ok "audit show --since" || bad "audit show --since"
+expect_rc 2 "audit show with a bad time" A audit show --since yesterday
 
 step "audit export"
 A audit export --slot 0 --format jsonl --output "$W/export.jsonl"
