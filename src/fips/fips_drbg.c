@@ -348,9 +348,15 @@ CK_RV ch_drbg_init(void)
     (void)pthread_once(&atfork_once, atfork_register);
     CH_TRY(ch_crypto_init());
     (void)pthread_mutex_lock(&m.lock);
-    if (m.s != NULL) {
+    if (m.s != NULL && m.s->d.mac != NULL) {
         (void)pthread_mutex_unlock(&m.lock);
+        ch_crypto_rand_set_source(ch_drbg_generate);
         return CKR_OK;
+    }
+    if (m.s != NULL) { /* a failed reseed cleared the core state: start over */
+        ch_hmac_drbg_clear(&m.s->d);
+        ch_secmem_free(m.s);
+        m.s = NULL;
     }
     s = ch_secmem_alloc(sizeof(*s));
     CH_CHECK_OUT(s != NULL, CKR_HOST_MEMORY);
