@@ -82,7 +82,8 @@ CH_MUST_CHECK CK_RV ch_store_set_pin(struct ch_store *s, enum ch_store_user who,
 
 struct ch_store_record {
     uint64_t id;       /* assigned by the store, unique and never reused within a token */
-    uint64_t version;  /* increases at every update of the record */
+    uint64_t version;  /* increases at every update of the record; a token-wide write sequence
+                        * number (not 1, 2, 3... per record): compare, do not predict */
     bool is_private;   /* CKA_PRIVATE: then `clear` is empty and everything is in `secret` */
     const uint8_t *clear;  /* attributes readable without login; authenticated when TK is loaded */
     size_t clear_len;
