@@ -69,6 +69,11 @@ int ch_mldsa_ntt_uses_avx2(void);
  * |a_i b_i| < 2^31 q. */
 void ch_mldsa_poly_pointwise(struct ch_mldsa_poly *c, const struct ch_mldsa_poly *a,
                              const struct ch_mldsa_poly *b);
+/* c = (a o b + d) 2^-32 with one Montgomery reduction (|a_i b_i + d_i| < 2^31 q; c may be d).
+ * After ch_mldsa_invntt_tomont this is NTT^-1(a o b) + NTT^-1(d): the signer's z = y + c s1 in
+ * one inverse NTT, from NTT(y) (Alg. 7 lines 18, 20). */
+void ch_mldsa_poly_pointwise_add(struct ch_mldsa_poly *c, const struct ch_mldsa_poly *a,
+                                 const struct ch_mldsa_poly *b, const struct ch_mldsa_poly *d);
 /* c = sum_{j<n} a[j] o b[j] (one row of Alg. 48) with one Montgomery reduction per coefficient:
  * needs sum |a b| < 2^31 q; output |c_i| < q. */
 void ch_mldsa_poly_pointwise_acc(struct ch_mldsa_poly *c, const struct ch_mldsa_poly *a,

@@ -2,9 +2,9 @@
 /* ML-DSA pseudorandom sampling (FIPS 204 §7.3, Alg. 29-34, with Alg. 14-15): SampleInBall,
  * RejNTTPoly, RejBoundedPoly, ExpandA, ExpandS, ExpandMask. src/pqc layer. H = SHAKE256,
  * G = SHAKE128 (§3.7), squeezed a block at a time; the many independent XOF calls of ExpandA,
- * ExpandS and ExpandMask run four at a time (mldsa_xof4.c). Secret inputs (rho', rho'') never steer a
- * branch or an index except the accept/reject decision of RejBoundedPoly, which the spec's
- * rejection sampling reveals anyway and which is declassified for the CT checker. */
+ * ExpandS and ExpandMask run four at a time (mldsa_xof4.c). Secret inputs (rho', rho'') never
+ * steer a branch or an index except the accept/reject decision of RejBoundedPoly, which the
+ * spec's rejection sampling reveals anyway and which is declassified for the CT checker. */
 #include "pqc/mldsa/mldsa_internal.h"
 
 #include <string.h>

@@ -16,6 +16,12 @@
 #define L_MAX CH_MLDSA_L_MAX
 #define W1_MAX_BYTES (K_MAX * 32 * 6)   /* w1Encode of the largest k with the widest field */
 
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* The private key in the form the rejection loop uses (Alg. 7 lines 1-5), built once per
  * signature from sk or from xi. Only a is public; the rest is wiped by wipe_key(). */
 struct sign_key {
@@ -122,9 +128,10 @@ static void keygen_core(const struct ch_mldsa_params *p, const uint8_t seed[CH_M
     ch_keccak_clear(&st);
 }
 
-/* Alg. 7 lines 1-5 from an expanded key (skDecode) or from xi (Alg. 6, sharing A-hat). */
-static int load_key(const struct ch_mldsa_params *p, struct sign_key *k, const uint8_t *sk,
-                    size_t sk_len)
+/* Alg. 7 lines 1-5 from an expanded key (skDecode) or from xi (Alg. 6, sharing A-hat). Out of
+ * line: its pk buffer and the key expansion stay off the stack of the rejection loop. */
+NOINLINE static int load_key(const struct ch_mldsa_params *p, struct sign_key *k,
+                             const uint8_t *sk, size_t sk_len)
 {
     if (sk == NULL)
         return CH_PQC_ERR_INPUT;
@@ -161,14 +168,8 @@ static uint32_t abs_ge(int32_t x, int32_t bound)
  * rejection sampling reveals the number of attempts by design). ctilde of every attempt is
  * declassified too: it is the hash of a commitment and reveals nothing of y beyond w1, as the
  * Fiat-Shamir-with-aborts analysis of [FIPS 204 ref. 10] assumes public. */
-#if defined(__GNUC__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
-
-/* Kept out of line so that its 27 KiB of locals and the 20 KiB of key expansion from xi
- * (keygen_core, called by load_key) are never on the stack at the same time. */
+/* Kept out of line so that its 21 KiB of locals and the 20 KiB of key expansion from xi
+ * (load_key, keygen_core) are never on the stack at the same time. */
 NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign_key *k,
                      const uint8_t mu[CH_MLDSA_MU_BYTES], const uint8_t rnd[CH_MLDSA_RND_BYTES],
                      uint8_t *sig)
@@ -177,7 +178,7 @@ NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign
     uint8_t rhopp[64], ctilde[64];
     uint8_t w1enc[W1_MAX_BYTES];
     uint8_t h[K_MAX][CH_MLDSA_N];
-    struct ch_mldsa_poly y[L_MAX], yhat[L_MAX], w[K_MAX], cp, tmp;
+    struct ch_mldsa_poly yhat[L_MAX], w[K_MAX], cp, tmp;
     const size_t w1_poly_bytes = 32u * p->w1_bits;
     const int32_t g2 = p->gamma2;
     unsigned int kappa = 0;
@@ -197,14 +198,13 @@ NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign
          * the 814 of Appendix C Table 3 (probability below 2^-256 for a correct execution). */
         if (kappa + p->l > 0x10000u)
             goto out;
-        ch_mldsa_expand_mask(y, rhopp, (uint16_t)kappa, p); /* line 11 */
-        kappa += p->l;                                      /* line 31 */
+        ch_mldsa_expand_mask(yhat, rhopp, (uint16_t)kappa, p); /* line 11 */
+        kappa += p->l;                                         /* line 31 */
 
-        /* lines 12-15: w = NTT^-1(A-hat o NTT(y)), w1 = HighBits(w), ctilde */
-        for (unsigned int j = 0; j < p->l; j++) {
-            yhat[j] = y[j];
+        /* lines 12-15: w = NTT^-1(A-hat o NTT(y)), w1 = HighBits(w), ctilde. Only NTT(y) is
+         * kept: z is computed from it below. */
+        for (unsigned int j = 0; j < p->l; j++)
             ch_mldsa_ntt(&yhat[j]);
-        }
         for (unsigned int i = 0; i < p->k; i++) {
             ch_mldsa_poly_pointwise_acc(&w[i], &k->a[i * p->l], yhat, p->l);
             ch_mldsa_invntt_tomont(&w[i]);
@@ -224,14 +224,15 @@ NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign
         ch_mldsa_sample_in_ball(&cp, ctilde, p->ctilde_bytes, p->tau);
         ch_mldsa_ntt(&cp);
 
-        /* lines 18, 20: z = y + <<c s1>>, kept in y */
+        /* lines 18, 20: z = y + <<c s1>> = NTT^-1(NTT(c) o s1-hat + NTT(y)), in place of
+         * NTT(y); by linearity one inverse NTT gives both terms, exactly. */
         for (unsigned int j = 0; j < p->l; j++) {
-            ch_mldsa_poly_pointwise(&tmp, &cp, &k->s1[j]);
-            ch_mldsa_invntt_tomont(&tmp);
-            ch_mldsa_poly_add(&y[j], &y[j], &tmp);
-            ch_mldsa_poly_center(&y[j]);
-            bad |= ch_mldsa_poly_norm_exceeds(&y[j], p->gamma1 - (int32_t)p->beta);
+            ch_mldsa_poly_pointwise_add(&yhat[j], &cp, &k->s1[j], &yhat[j]);
+            ch_mldsa_invntt_tomont(&yhat[j]);
+            ch_mldsa_poly_center(&yhat[j]);
+            bad |= ch_mldsa_poly_norm_exceeds(&yhat[j], p->gamma1 - (int32_t)p->beta);
         }
+        struct ch_mldsa_poly *z = yhat;
         /* line 23, first half: decided before <<c s2>> is computed, saving k inverse NTTs on
          * about half of the attempts. Which of the two bounds failed is revealed, as in the
          * reference implementation: each is a bound on a fresh, never released value. */
@@ -275,9 +276,9 @@ NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign
             continue;
 
         /* line 33: the accepted (z, h) are the signature, public from here on */
-        CH_CT_PUBLIC(y, sizeof y);
+        CH_CT_PUBLIC(z, sizeof yhat);
         CH_CT_PUBLIC(h, sizeof h);
-        ch_mldsa_sig_encode(sig, ctilde, y, (const uint8_t(*)[CH_MLDSA_N])h, p);
+        ch_mldsa_sig_encode(sig, ctilde, z, (const uint8_t(*)[CH_MLDSA_N])h, p);
         rv = CH_PQC_OK;
         break;
     }
@@ -285,7 +286,6 @@ out:
     ch_wipe(rhopp, sizeof rhopp);
     ch_wipe(w1enc, sizeof w1enc);
     ch_wipe(h, sizeof h);
-    ch_wipe(y, sizeof y);
     ch_wipe(yhat, sizeof yhat);
     ch_wipe(w, sizeof w);
     ch_wipe(&cp, sizeof cp);
