@@ -26,13 +26,17 @@ static const uint64_t keccak_rc[24] = {
 };
 
 /* Keccak-f[1600] = Keccak-p[1600, 24] (FIPS 202 Algorithm 7). Lane A[x,y] is s[x + 5y]
- * (§3.1.2/§3.1.3), held in the local aXY. One loop iteration is one round
- * Rnd = iota . chi . pi . rho . theta, fully unrolled over the 25 lanes:
+ * (§3.1.2/§3.1.3), held in the local aXY. Each round Rnd = iota . chi . pi . rho . theta is
+ * fully unrolled over the 25 lanes:
  *   theta (Alg. 1): C[x] = xor of column x, D[x] = C[x-1] ^ rot(C[x+1], 1), A[x,y] ^= D[x];
  *   rho (Alg. 2):   rotate A[x,y] by the offsets of Table 2;
  *   pi (Alg. 3):    B[y, 2x+3y] = rotated A[x,y] (the inverse form of A'[x,y] = A[x+3y, x]);
  *   chi (Alg. 4):   A[x,y] = B[x,y] ^ (~B[x+1,y] & B[x+2,y]);
- *   iota (Alg. 6):  A[0,0] ^= RC[ir]. */
+ *   iota (Alg. 6):  A[0,0] ^= RC[ir].
+ * The output is built one plane (fixed y) at a time: the five B lanes of plane y are computed
+ * (b0..b4), then chi writes that plane of a second state eXY. That keeps only five B values
+ * live, and the two states swap roles from one round to the next, so one loop iteration is
+ * two rounds (A -> E, E -> A) and 24 rounds are 12 iterations. */
 void ch_keccak_f1600(uint64_t s[25])
 {
     uint64_t a00, a10, a20, a30, a40,
@@ -40,12 +44,12 @@ void ch_keccak_f1600(uint64_t s[25])
         a02, a12, a22, a32, a42,
         a03, a13, a23, a33, a43,
         a04, a14, a24, a34, a44;
-    uint64_t b00, b10, b20, b30, b40,
-        b01, b11, b21, b31, b41,
-        b02, b12, b22, b32, b42,
-        b03, b13, b23, b33, b43,
-        b04, b14, b24, b34, b44;
-    uint64_t c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
+    uint64_t e00, e10, e20, e30, e40,
+        e01, e11, e21, e31, e41,
+        e02, e12, e22, e32, e42,
+        e03, e13, e23, e33, e43,
+        e04, e14, e24, e34, e44;
+    uint64_t b0, b1, b2, b3, b4, c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
 
     a00 = s[0];
     a10 = s[1];
@@ -73,7 +77,8 @@ void ch_keccak_f1600(uint64_t s[25])
     a34 = s[23];
     a44 = s[24];
 
-    for (unsigned int ir = 0; ir < 24; ir++) {
+    for (unsigned int ir = 0; ir < 24; ir += 2) {
+        /* round ir: A -> E */
         c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04;
         c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14;
         c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24;
@@ -84,58 +89,119 @@ void ch_keccak_f1600(uint64_t s[25])
         d2 = c1 ^ ROL64(c3, 1);
         d3 = c2 ^ ROL64(c4, 1);
         d4 = c3 ^ ROL64(c0, 1);
-        b00 = a00 ^ d0;
-        b13 = ROL64(a01 ^ d0, 36);
-        b21 = ROL64(a02 ^ d0, 3);
-        b34 = ROL64(a03 ^ d0, 41);
-        b42 = ROL64(a04 ^ d0, 18);
-        b02 = ROL64(a10 ^ d1, 1);
-        b10 = ROL64(a11 ^ d1, 44);
-        b23 = ROL64(a12 ^ d1, 10);
-        b31 = ROL64(a13 ^ d1, 45);
-        b44 = ROL64(a14 ^ d1, 2);
-        b04 = ROL64(a20 ^ d2, 62);
-        b12 = ROL64(a21 ^ d2, 6);
-        b20 = ROL64(a22 ^ d2, 43);
-        b33 = ROL64(a23 ^ d2, 15);
-        b41 = ROL64(a24 ^ d2, 61);
-        b01 = ROL64(a30 ^ d3, 28);
-        b14 = ROL64(a31 ^ d3, 55);
-        b22 = ROL64(a32 ^ d3, 25);
-        b30 = ROL64(a33 ^ d3, 21);
-        b43 = ROL64(a34 ^ d3, 56);
-        b03 = ROL64(a40 ^ d4, 27);
-        b11 = ROL64(a41 ^ d4, 20);
-        b24 = ROL64(a42 ^ d4, 39);
-        b32 = ROL64(a43 ^ d4, 8);
-        b40 = ROL64(a44 ^ d4, 14);
-        a00 = b00 ^ (~b10 & b20);
-        a10 = b10 ^ (~b20 & b30);
-        a20 = b20 ^ (~b30 & b40);
-        a30 = b30 ^ (~b40 & b00);
-        a40 = b40 ^ (~b00 & b10);
-        a01 = b01 ^ (~b11 & b21);
-        a11 = b11 ^ (~b21 & b31);
-        a21 = b21 ^ (~b31 & b41);
-        a31 = b31 ^ (~b41 & b01);
-        a41 = b41 ^ (~b01 & b11);
-        a02 = b02 ^ (~b12 & b22);
-        a12 = b12 ^ (~b22 & b32);
-        a22 = b22 ^ (~b32 & b42);
-        a32 = b32 ^ (~b42 & b02);
-        a42 = b42 ^ (~b02 & b12);
-        a03 = b03 ^ (~b13 & b23);
-        a13 = b13 ^ (~b23 & b33);
-        a23 = b23 ^ (~b33 & b43);
-        a33 = b33 ^ (~b43 & b03);
-        a43 = b43 ^ (~b03 & b13);
-        a04 = b04 ^ (~b14 & b24);
-        a14 = b14 ^ (~b24 & b34);
-        a24 = b24 ^ (~b34 & b44);
-        a34 = b34 ^ (~b44 & b04);
-        a44 = b44 ^ (~b04 & b14);
-
-        a00 ^= keccak_rc[ir];
+        b0 = a00 ^ d0;
+        b1 = ROL64(a11 ^ d1, 44);
+        b2 = ROL64(a22 ^ d2, 43);
+        b3 = ROL64(a33 ^ d3, 21);
+        b4 = ROL64(a44 ^ d4, 14);
+        e00 = b0 ^ (~b1 & b2);
+        e10 = b1 ^ (~b2 & b3);
+        e20 = b2 ^ (~b3 & b4);
+        e30 = b3 ^ (~b4 & b0);
+        e40 = b4 ^ (~b0 & b1);
+        e00 ^= keccak_rc[ir];
+        b0 = ROL64(a30 ^ d3, 28);
+        b1 = ROL64(a41 ^ d4, 20);
+        b2 = ROL64(a02 ^ d0, 3);
+        b3 = ROL64(a13 ^ d1, 45);
+        b4 = ROL64(a24 ^ d2, 61);
+        e01 = b0 ^ (~b1 & b2);
+        e11 = b1 ^ (~b2 & b3);
+        e21 = b2 ^ (~b3 & b4);
+        e31 = b3 ^ (~b4 & b0);
+        e41 = b4 ^ (~b0 & b1);
+        b0 = ROL64(a10 ^ d1, 1);
+        b1 = ROL64(a21 ^ d2, 6);
+        b2 = ROL64(a32 ^ d3, 25);
+        b3 = ROL64(a43 ^ d4, 8);
+        b4 = ROL64(a04 ^ d0, 18);
+        e02 = b0 ^ (~b1 & b2);
+        e12 = b1 ^ (~b2 & b3);
+        e22 = b2 ^ (~b3 & b4);
+        e32 = b3 ^ (~b4 & b0);
+        e42 = b4 ^ (~b0 & b1);
+        b0 = ROL64(a40 ^ d4, 27);
+        b1 = ROL64(a01 ^ d0, 36);
+        b2 = ROL64(a12 ^ d1, 10);
+        b3 = ROL64(a23 ^ d2, 15);
+        b4 = ROL64(a34 ^ d3, 56);
+        e03 = b0 ^ (~b1 & b2);
+        e13 = b1 ^ (~b2 & b3);
+        e23 = b2 ^ (~b3 & b4);
+        e33 = b3 ^ (~b4 & b0);
+        e43 = b4 ^ (~b0 & b1);
+        b0 = ROL64(a20 ^ d2, 62);
+        b1 = ROL64(a31 ^ d3, 55);
+        b2 = ROL64(a42 ^ d4, 39);
+        b3 = ROL64(a03 ^ d0, 41);
+        b4 = ROL64(a14 ^ d1, 2);
+        e04 = b0 ^ (~b1 & b2);
+        e14 = b1 ^ (~b2 & b3);
+        e24 = b2 ^ (~b3 & b4);
+        e34 = b3 ^ (~b4 & b0);
+        e44 = b4 ^ (~b0 & b1);
+        /* round ir + 1: E -> A */
+        c0 = e00 ^ e01 ^ e02 ^ e03 ^ e04;
+        c1 = e10 ^ e11 ^ e12 ^ e13 ^ e14;
+        c2 = e20 ^ e21 ^ e22 ^ e23 ^ e24;
+        c3 = e30 ^ e31 ^ e32 ^ e33 ^ e34;
+        c4 = e40 ^ e41 ^ e42 ^ e43 ^ e44;
+        d0 = c4 ^ ROL64(c1, 1);
+        d1 = c0 ^ ROL64(c2, 1);
+        d2 = c1 ^ ROL64(c3, 1);
+        d3 = c2 ^ ROL64(c4, 1);
+        d4 = c3 ^ ROL64(c0, 1);
+        b0 = e00 ^ d0;
+        b1 = ROL64(e11 ^ d1, 44);
+        b2 = ROL64(e22 ^ d2, 43);
+        b3 = ROL64(e33 ^ d3, 21);
+        b4 = ROL64(e44 ^ d4, 14);
+        a00 = b0 ^ (~b1 & b2);
+        a10 = b1 ^ (~b2 & b3);
+        a20 = b2 ^ (~b3 & b4);
+        a30 = b3 ^ (~b4 & b0);
+        a40 = b4 ^ (~b0 & b1);
+        a00 ^= keccak_rc[ir + 1];
+        b0 = ROL64(e30 ^ d3, 28);
+        b1 = ROL64(e41 ^ d4, 20);
+        b2 = ROL64(e02 ^ d0, 3);
+        b3 = ROL64(e13 ^ d1, 45);
+        b4 = ROL64(e24 ^ d2, 61);
+        a01 = b0 ^ (~b1 & b2);
+        a11 = b1 ^ (~b2 & b3);
+        a21 = b2 ^ (~b3 & b4);
+        a31 = b3 ^ (~b4 & b0);
+        a41 = b4 ^ (~b0 & b1);
+        b0 = ROL64(e10 ^ d1, 1);
+        b1 = ROL64(e21 ^ d2, 6);
+        b2 = ROL64(e32 ^ d3, 25);
+        b3 = ROL64(e43 ^ d4, 8);
+        b4 = ROL64(e04 ^ d0, 18);
+        a02 = b0 ^ (~b1 & b2);
+        a12 = b1 ^ (~b2 & b3);
+        a22 = b2 ^ (~b3 & b4);
+        a32 = b3 ^ (~b4 & b0);
+        a42 = b4 ^ (~b0 & b1);
+        b0 = ROL64(e40 ^ d4, 27);
+        b1 = ROL64(e01 ^ d0, 36);
+        b2 = ROL64(e12 ^ d1, 10);
+        b3 = ROL64(e23 ^ d2, 15);
+        b4 = ROL64(e34 ^ d3, 56);
+        a03 = b0 ^ (~b1 & b2);
+        a13 = b1 ^ (~b2 & b3);
+        a23 = b2 ^ (~b3 & b4);
+        a33 = b3 ^ (~b4 & b0);
+        a43 = b4 ^ (~b0 & b1);
+        b0 = ROL64(e20 ^ d2, 62);
+        b1 = ROL64(e31 ^ d3, 55);
+        b2 = ROL64(e42 ^ d4, 39);
+        b3 = ROL64(e03 ^ d0, 41);
+        b4 = ROL64(e14 ^ d1, 2);
+        a04 = b0 ^ (~b1 & b2);
+        a14 = b1 ^ (~b2 & b3);
+        a24 = b2 ^ (~b3 & b4);
+        a34 = b3 ^ (~b4 & b0);
+        a44 = b4 ^ (~b0 & b1);
     }
 
     s[0] = a00;
