@@ -143,6 +143,16 @@ void ch_store_close(struct ch_store *s)
     free(s);
 }
 
+void ch_store_abandon(struct ch_store *s)
+{
+    if (s == NULL)
+        return;
+    ch_store_keys_drop(s);
+    free(s->path);
+    free(s->dir);
+    free(s); /* s->db and its statements stay allocated: they belong to the parent's SQLite */
+}
+
 CK_RV ch_store_token_info(struct ch_store *s, struct ch_store_token_info *out)
 {
     struct ch_store_tok t;

@@ -35,6 +35,11 @@ CH_MUST_CHECK CK_RV ch_store_open(const struct ch_store_config *cfg, uint32_t sl
                                   struct ch_store **out);
 /* Forget TK (wiped) and close. NULL-safe. */
 void ch_store_close(struct ch_store *s);
+/* In a fork() child: drop a handle inherited from the parent without touching its SQLite
+ * connection (connections must not cross fork(); closing one in the child could disturb the
+ * parent's locks or WAL). Wipes TK; the connection's memory is leaked on purpose. Takes no lock
+ * (another parent thread may have held it at fork time). NULL-safe. */
+void ch_store_abandon(struct ch_store *s);
 
 struct ch_store_token_info {
     bool initialized;

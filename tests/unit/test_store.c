@@ -963,9 +963,11 @@ static void test_fork_writers(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        /* The child never touches the parent's handle; it opens its own. */
+        /* The child abandons the parent's handle (never uses it) and opens its own. */
         struct ch_store *cs = NULL;
         struct writer w;
+        ch_store_abandon(f->s);
+        f->s = NULL;
         if (ch_store_open(&f->cfg, 0, &cs) != CKR_OK ||
             ch_store_login(cs, CH_STORE_USER, PL(USER_PIN), true) != CKR_OK)
             _exit(2);
