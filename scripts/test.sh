@@ -15,7 +15,11 @@ setup() { # dir, extra meson args...
     local dir=$1
     shift
     if [ ! -f "$dir/build.ninja" ]; then
-        meson setup "$dir" -Dvectors_dir="$vectors" "$@" >"$root/$dir.setup.log" 2>&1 ||
+        meson setup "$dir" -Dtests=true -Dvectors_dir="$vectors" "$@" >"$root/$dir.setup.log" 2>&1 ||
+            { cat "$root/$dir.setup.log"; return 1; }
+    else
+        # The tree may come from scripts/demo.sh (tests off) or an older checkout.
+        meson configure "$dir" -Dtests=true -Dvectors_dir="$vectors" "$@" >"$root/$dir.setup.log" 2>&1 ||
             { cat "$root/$dir.setup.log"; return 1; }
     fi
     ninja -C "$dir" >"$root/$dir.build.log" 2>&1 || { tail -50 "$root/$dir.build.log"; return 1; }
