@@ -253,8 +253,11 @@ static void format_line(struct wbuf *w, const struct ch_audit_event *ev, uint64_
 
 /* ---- appending -------------------------------------------------------------------------------- */
 
-/* Where the chain continues: (seq, hash) of the entry the new line follows. */
-static CK_RV chain_position(struct ch_audit *a, uint64_t *seq, uint8_t hash[CH_AUDIT_HASH_LEN])
+/* Where the chain continues: (seq, hash) of the entry the new line follows. *partial is set when
+ * the file ends inside a line (an interrupted write): the new line must start on a line of its
+ * own, leaving the fragment for the verifier to report. */
+static CK_RV chain_position(struct ch_audit *a, uint64_t *seq, uint8_t hash[CH_AUDIT_HASH_LEN],
+                            bool *partial)
 {
     char *tail = malloc(CH_AUDIT_LINE_MAX);
     struct ch_audit_entry *e = malloc(sizeof(*e));
@@ -267,6 +270,7 @@ static CK_RV chain_position(struct ch_audit *a, uint64_t *seq, uint8_t hash[CH_A
 
     CH_CHECK_OUT(tail != NULL && e != NULL, CKR_HOST_MEMORY);
     CH_TRY_OUT(ch_audit_tail(a->fd, tail, &tlen, &state));
+    *partial = state == 2;
     if (state == 1 && ch_audit_parse_line(tail, tlen, e, NULL) == CKR_OK) {
         CH_TRY_OUT(ch_audit_line_hash(tail, tlen, tail_hash));
         tail_ok = true;
@@ -317,12 +321,14 @@ CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event *ev)
     CH_CHECK(a != NULL && ev != NULL && ev->event != NULL, CKR_ARGUMENTS_BAD);
     CH_CHECK(event_name_ok(ev->event), CKR_ARGUMENTS_BAD);
 
-    char *line = malloc(CH_AUDIT_LINE_MAX);
-    CH_CHECK(line != NULL, CKR_HOST_MEMORY);
+    /* buf[0] may hold a newline that ends a fragment; the line itself starts at buf + 1. */
+    char *buf = malloc(CH_AUDIT_LINE_MAX + 1);
+    CH_CHECK(buf != NULL, CKR_HOST_MEMORY);
+    char *line = buf + 1;
     struct wbuf w = {line, CH_AUDIT_LINE_MAX - 1, 0, false}; /* room for the newline */
     uint8_t prev[CH_AUDIT_HASH_LEN], hash[CH_AUDIT_HASH_LEN];
     uint64_t seq = 0;
-    bool flocked = false;
+    bool flocked = false, partial = false;
     CK_RV rv;
 
     pthread_mutex_lock(&a->lock);
@@ -331,7 +337,7 @@ CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event *ev)
     }
     flocked = true;
 
-    CH_TRY_OUT(chain_position(a, &seq, prev));
+    CH_TRY_OUT(chain_position(a, &seq, prev, &partial));
     CH_CHECK_OUT(seq < UINT64_MAX, CKR_DEVICE_ERROR);
     seq++;
     format_line(&w, ev, seq, prev);
@@ -340,7 +346,11 @@ CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event *ev)
     line[w.len] = '\n';
 
     /* One write(2) on an O_APPEND descriptor: the line lands whole at the end of the file. */
-    CH_TRY_OUT(write_all(a->fd, line, w.len + 1));
+    buf[0] = '\n';
+    if (partial)
+        CH_TRY_OUT(write_all(a->fd, buf, w.len + 2));
+    else
+        CH_TRY_OUT(write_all(a->fd, line, w.len + 1));
     if (a->opts.fsync)
         CH_CHECK_OUT(fdatasync(a->fd) == 0, CKR_DEVICE_ERROR);
     if (a->store != NULL)
@@ -352,7 +362,7 @@ out:
     if (flocked)
         (void)flock(a->fd, LOCK_UN);
     pthread_mutex_unlock(&a->lock);
-    free(line);
+    free(buf);
     return rv;
 }
 

@@ -373,6 +373,33 @@ static void test_writer_does_not_hide_truncation(void **state)
     free_lines(&ls);
 }
 
+/* A write cut short leaves a fragment without newline: the next append starts a new line (the
+ * record is not swallowed), and the verifier reports the fragment's entry. */
+static void test_fragment_not_swallowed(void **state)
+{
+    struct fx *f = *state;
+    log_n(f->audit, 0, 3, "k");
+    FILE *fp = fopen(f->path, "a");
+    assert_non_null(fp);
+    fputs("{\"seq\":4,\"time\":\"2026-", fp);
+    fclose(fp);
+    struct ch_audit_report r = verify(f, true);
+    assert_false(r.ok);
+    assert_int_equal(r.first_bad, 4);
+    log_n(f->audit, 0, 1, "after-crash");
+    struct lines ls;
+    read_lines(f->path, &ls);
+    assert_int_equal(ls.n, 5);
+    struct ch_audit_entry e = {0};
+    assert_int_equal(ch_audit_parse_line(ls.l[4], strlen(ls.l[4]) - 1, &e, NULL), CKR_OK);
+    assert_string_equal(e.label, "after-crash");
+    assert_int_equal(e.seq, 4); /* continues from the database head */
+    r = verify(f, true);
+    assert_false(r.ok);
+    assert_int_equal(r.first_bad, 4);
+    free_lines(&ls);
+}
+
 /* After restoring an older database, an operator re-anchors the head to the file. */
 static void test_reanchor(void **state)
 {
@@ -592,6 +619,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interrupted_append_heals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_does_not_hide_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reanchor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fragment_not_swallowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_label_escaping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_events_rejected, setup, teardown),
         cmocka_unit_test(test_parser_strict),
