@@ -50,7 +50,9 @@ mkconfig() { # $1 dir
 dir = $1/store
 [security]
 pbkdf2_iterations = 10000
+max_failed_logins = 3
 backoff_initial_ms = 0
+backoff_max_ms = 0
 [audit]
 enabled = true
 EOF
@@ -111,6 +113,29 @@ _, status = os.waitpid(pid, 0)
 assert os.WEXITSTATUS(status) == 0, out
 assert b"user-pin-4567" not in out, "PIN echoed"
 EOF
+
+step "PIN lockout, unlock, SO PIN change"
+printf 'wrong-pin-000\n' >"$W/wrong.pin"
+chmod 600 "$W/wrong.pin"
+for i in 1 2 3; do
+    expect_rc 3 "wrong user PIN $i" A key list --slot 0 --pin-file "$W/wrong.pin"
+done
+expect_rc 3 "user PIN locked after 3 failures" A key list --slot 0 --pin-file "$W/user.pin"
+grep -q CKR_PIN_LOCKED "$W/err.txt" && ok "locked is reported as CKR_PIN_LOCKED" || bad "lock message"
+A pin unlock --slot 0 --so-pin-file "$W/so.pin" --new-pin-file "$W/user.pin"
+A key list --slot 0 --pin-file "$W/user.pin" >/dev/null && ok "login works after pin unlock" || bad "unlock"
+printf 'so-pin-new-99\n' >"$W/so2.pin"
+chmod 600 "$W/so2.pin"
+A pin change --slot 0 --so --so-pin-file "$W/so.pin" --new-pin-file "$W/so2.pin"
+A pin change --slot 0 --so --so-pin-file "$W/so2.pin" --new-pin-file "$W/so.pin" &&
+    ok "SO PIN changed and changed back" || bad "SO PIN change"
+A audit show --slot 0 --event login --json >"$W/l.json"
+python3 -c "
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert sum(1 for x in e if x['rv_name'] == 'CKR_PIN_INCORRECT') >= 3, e
+assert any(x['rv_name'] == 'CKR_PIN_LOCKED' for x in e), e
+" "$W/l.json" && ok "failed logins and the lockout are audited" || bad "login failures not audited"
 
 step "import RSA and EC PEM keys and a certificate"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/rsa.pem" 2>/dev/null
