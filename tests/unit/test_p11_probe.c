@@ -13,6 +13,8 @@
 #include <cmocka.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "p11_test.h"
 
@@ -531,6 +533,51 @@ static void test_wait_for_slot_event(void **state)
     ch_p11t_unload(&t);
 }
 
+/* DESIGN.md §4: a fork child sees CKR_CRYPTOKI_NOT_INITIALIZED until it calls C_Initialize
+ * itself, and then works on its own. */
+static int child_checks(const CK_FUNCTION_LIST_3_0 *f)
+{
+    CK_INFO info;
+    CK_SLOT_ID slots[4];
+    CK_ULONG n = 4;
+
+    if (f->C_GetInfo(&info) != CKR_CRYPTOKI_NOT_INITIALIZED)
+        return 1;
+    if (f->C_GetSlotList(CK_FALSE, slots, &n) != CKR_CRYPTOKI_NOT_INITIALIZED)
+        return 2;
+    if (f->C_Finalize(NULL) != CKR_CRYPTOKI_NOT_INITIALIZED)
+        return 3;
+    if (f->C_Initialize(NULL) != CKR_OK)
+        return 4;
+    if (f->C_GetSlotList(CK_FALSE, slots, &n) != CKR_OK || n == 0)
+        return 5;
+    if (f->C_Finalize(NULL) != CKR_OK)
+        return 6;
+    return 0;
+}
+
+static void test_fork_child(void **state)
+{
+    struct ch_p11t t;
+    CK_SESSION_HANDLE h;
+    CK_SESSION_INFO info;
+    pid_t pid;
+    int status = -1;
+
+    assert_int_equal(ch_p11t_setup(&t, NULL), 0);
+    assert_int_equal(ch_p11t_open(&t, false, CH_P11T_NOBODY, &h), CKR_OK);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(child_checks(t.f));
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* The parent is untouched. */
+    assert_int_equal(t.f->C_GetSessionInfo(h, &info), CKR_OK);
+    ch_p11t_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_initialize_finalize_rules),
         cmocka_unit_test(test_legacy_parallel),
         cmocka_unit_test(test_wait_for_slot_event),
+        cmocka_unit_test(test_fork_child),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
