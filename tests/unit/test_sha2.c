@@ -78,6 +78,26 @@ static void test_sha512_lengths(void **state)
     }
 }
 
+static void test_truncated_variants(void **state)
+{
+    (void)state;
+    uint8_t a[64], b[64];
+    for (size_t len = 0; len <= 300; len++) {
+        ch_sha224(a, msg, len);
+        ossl_digest(EVP_sha224(), msg, len, b);
+        assert_memory_equal(a, b, 28);
+        ch_sha384(a, msg, len);
+        ossl_digest(EVP_sha384(), msg, len, b);
+        assert_memory_equal(a, b, 48);
+        ch_sha512_224(a, msg, len);
+        ossl_digest(EVP_sha512_224(), msg, len, b);
+        assert_memory_equal(a, b, 28);
+        ch_sha512_256(a, msg, len);
+        ossl_digest(EVP_sha512_256(), msg, len, b);
+        assert_memory_equal(a, b, 32);
+    }
+}
+
 /* The generic and the dispatched (SHA-NI where present) compression give the same state. */
 static void test_sha256_compress_paths(void **state)
 {
@@ -254,6 +274,7 @@ int main(void)
     fill();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_lengths),  cmocka_unit_test(test_sha512_lengths),
+        cmocka_unit_test(test_truncated_variants),
         cmocka_unit_test(test_sha256_compress_paths),
         cmocka_unit_test(test_sha256_compress_x4),
         cmocka_unit_test(test_sha512_compress_x4), cmocka_unit_test(test_sha256_snapshot),

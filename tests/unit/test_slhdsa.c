@@ -2,7 +2,8 @@
 /* Unit tests for src/pqc/slhdsa (FIPS 205): sign/verify round trips for the parameter sets that
  * have no sigGen vector (SHA2-128f, SHA2-192f, SHAKE-128s, SHAKE-256s), and the negative cases
  * of the external interface (context length, modified message/signature/context, wrong
- * signature length, pre-hash domain separation) on the fast 'f' sets. Known answers for all
+ * signature length, pre-hash domain separation) on the fast 'f' sets. OpenSSL (test only)
+ * provides the reference digests for the twelve pre-hash functions. Known answers for all
  * twelve sets come from the ACVP vectors (suite 'vectors'). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "pqc/common/sha2.h"
 #include "pqc/common/fips202.h"
@@ -274,6 +276,70 @@ static void test_prehash(void **state)
                      CH_PQC_ERR_INPUT);
 }
 
+/* Each of the twelve pre-hash functions: the message form (PH computed in src/pqc) signs the
+ * same bytes as the digest form fed with OpenSSL's digest of M, and the signature does not
+ * verify under any other PH of the same digest length (the OIDs differ). */
+static void test_prehash_all(void **state)
+{
+    (void)state;
+    const struct ch_slhdsa_params *p = set(CH_SLHDSA_SHA2_128F);
+    struct keys k;
+    struct {
+        enum ch_slhdsa_ph ph;
+        const char *ossl;
+        size_t len;
+    } const t[] = {
+        {CH_SLHDSA_PH_SHA256, "SHA256", 32},         {CH_SLHDSA_PH_SHA512, "SHA512", 64},
+        {CH_SLHDSA_PH_SHAKE128, "SHAKE128", 32},     {CH_SLHDSA_PH_SHAKE256, "SHAKE256", 64},
+        {CH_SLHDSA_PH_SHA224, "SHA224", 28},         {CH_SLHDSA_PH_SHA384, "SHA384", 48},
+        {CH_SLHDSA_PH_SHA512_224, "SHA512-224", 28}, {CH_SLHDSA_PH_SHA512_256, "SHA512-256", 32},
+        {CH_SLHDSA_PH_SHA3_224, "SHA3-224", 28},     {CH_SLHDSA_PH_SHA3_256, "SHA3-256", 32},
+        {CH_SLHDSA_PH_SHA3_384, "SHA3-384", 48},     {CH_SLHDSA_PH_SHA3_512, "SHA3-512", 64},
+    };
+    /* a message longer than every rate, to cross block boundaries */
+    static uint8_t big[1000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 7u + 1u);
+
+    keygen(p, &k, 5);
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        uint8_t d[64];
+        size_t dl = t[i].len;
+        EVP_MD *md = EVP_MD_fetch(NULL, t[i].ossl, NULL);
+        EVP_MD_CTX *mc = EVP_MD_CTX_new();
+        assert_non_null(md);
+        assert_non_null(mc);
+        assert_int_equal(EVP_DigestInit_ex(mc, md, NULL), 1);
+        assert_int_equal(EVP_DigestUpdate(mc, big, sizeof big), 1);
+        if (EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF)
+            assert_int_equal(EVP_DigestFinalXOF(mc, d, dl), 1);
+        else
+            assert_int_equal(EVP_DigestFinal_ex(mc, d, NULL), 1);
+        EVP_MD_CTX_free(mc);
+        EVP_MD_free(md);
+
+        assert_int_equal(ch_slhdsa_ph_bytes(t[i].ph), dl);
+        assert_int_equal(ch_slhdsa_hash_sign(p, sig, sizeof sig, big, sizeof big, NULL, 0,
+                                             t[i].ph, k.sk, NULL),
+                         CH_PQC_OK);
+        assert_int_equal(ch_slhdsa_hash_sign_digest(p, sig2, sizeof sig2, d, dl, NULL, 0,
+                                                    t[i].ph, k.sk, NULL),
+                         CH_PQC_OK);
+        assert_memory_equal(sig, sig2, p->sig_bytes);
+        assert_int_equal(ch_slhdsa_hash_verify(p, big, sizeof big, sig, p->sig_bytes, NULL, 0,
+                                               t[i].ph, k.pk),
+                         CH_PQC_OK);
+        /* every other PH with the same digest length has another OID: no match */
+        for (size_t j = 0; j < sizeof t / sizeof t[0]; j++) {
+            if (j != i && t[j].len == dl)
+                assert_int_equal(ch_slhdsa_hash_verify_digest(p, d, dl, sig, p->sig_bytes, NULL,
+                                                              0, t[j].ph, k.pk),
+                                 CH_PQC_ERR_VERIFY);
+        }
+    }
+    assert_int_equal(ch_slhdsa_ph_bytes((enum ch_slhdsa_ph)12), 0);
+}
+
 /* The table agrees with FIPS 205 Table 2 and the size macros; names resolve both ways. */
 static void test_params(void **state)
 {
@@ -444,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_wrong_length),
         cmocka_unit_test(test_deterministic_hedged),
         cmocka_unit_test(test_prehash),
+        cmocka_unit_test(test_prehash_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

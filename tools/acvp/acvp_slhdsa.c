@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ACVP handler for SLH-DSA (FIPS 205): keyGen (slh_keygen_internal, Alg. 18), sigGen (groups
  * with signatureInterface "internal" -> slh_sign_internal, Alg. 19; "external" with preHash
- * "pure" -> slh_sign, Alg. 22, or "preHash" -> hash_slh_sign, Alg. 23; groups without the
+ * "pure" -> slh_sign, Alg. 22, or "preHash" -> hash_slh_sign, Alg. 23 with any of the twelve
+ * hashAlg values SHA2-224 ... SHAKE-256; groups without the
  * field, as in ACVP v1.1.0.35, are internal), sigVer (the same rules, v1.1.0.37 groups are
  * internal). deterministic groups sign with opt_rand = PK.seed, others with
  * additionalRandomness. Calls src/pqc/slhdsa directly. A test tool: malloc is fine here. */
@@ -64,6 +65,22 @@ static bool hash_alg(const char *name, enum ch_slhdsa_ph *ph)
         *ph = CH_SLHDSA_PH_SHAKE128;
     else if (strcmp(name, "SHAKE-256") == 0)
         *ph = CH_SLHDSA_PH_SHAKE256;
+    else if (strcmp(name, "SHA2-224") == 0)
+        *ph = CH_SLHDSA_PH_SHA224;
+    else if (strcmp(name, "SHA2-384") == 0)
+        *ph = CH_SLHDSA_PH_SHA384;
+    else if (strcmp(name, "SHA2-512/224") == 0)
+        *ph = CH_SLHDSA_PH_SHA512_224;
+    else if (strcmp(name, "SHA2-512/256") == 0)
+        *ph = CH_SLHDSA_PH_SHA512_256;
+    else if (strcmp(name, "SHA3-224") == 0)
+        *ph = CH_SLHDSA_PH_SHA3_224;
+    else if (strcmp(name, "SHA3-256") == 0)
+        *ph = CH_SLHDSA_PH_SHA3_256;
+    else if (strcmp(name, "SHA3-384") == 0)
+        *ph = CH_SLHDSA_PH_SHA3_384;
+    else if (strcmp(name, "SHA3-512") == 0)
+        *ph = CH_SLHDSA_PH_SHA3_512;
     else
         return false;
     return true;

@@ -32,6 +32,11 @@ static const uint32_t IV256[8] = {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 };
 
+/* FIPS 180-4 §5.3.2 (SHA-224). */
+static const uint32_t IV224[8] = {
+    0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4,
+};
+
 /* FIPS 180-4 §4.2.3: the first 64 bits of the fractional parts of the cube roots of the first
  * 80 primes. */
 static const uint64_t K512[80] = {
@@ -96,6 +101,20 @@ static inline void store64be(uint8_t *p, uint64_t x)
     store32be(p, (uint32_t)(x >> 32));
     store32be(p + 4, (uint32_t)x);
 }
+
+/* FIPS 180-4 §5.3.4 (SHA-384), §5.3.6.1 (SHA-512/224), §5.3.6.2 (SHA-512/256). */
+static const uint64_t IV384[8] = {
+    0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939,
+    0x67332667ffc00b31, 0x8eb44a8768581511, 0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4,
+};
+static const uint64_t IV512_224[8] = {
+    0x8c3d37c819544da2, 0x73e1996689dcd4d6, 0x1dfab7ae32ff9c82, 0x679dd514582f9fcf,
+    0x0f6d2b697bd44da8, 0x77e36f7304c48942, 0x3f9d85a86a1d36c8, 0x1112e6ad91d692a1,
+};
+static const uint64_t IV512_256[8] = {
+    0x22312194fc2bf72c, 0x9f555fa3c84c64c2, 0x2393b86b6f53b151, 0x963877195940eabd,
+    0x96283ee2a88effe3, 0xbe5e1e2553863992, 0x2b0199fc2c85b8aa, 0x0eb72ddc81c52ca2,
+};
 
 /* ---- SHA-256 compression (FIPS 180-4 §6.2.2) ---- */
 
@@ -573,6 +592,46 @@ void ch_sha512_resume(struct ch_sha512 *st, const struct ch_sha512_mid *mid)
     memcpy(st->h, mid->h, sizeof st->h);
     st->nblocks = mid->nblocks;
     st->buflen = 0;
+}
+
+/* ---- Truncated variants (FIPS 180-4 §6.3, §6.5, §6.6, §6.7): other IV, digest cut short ---- */
+
+void ch_sha224(uint8_t out[CH_SHA224_DIGEST_BYTES], const uint8_t *in, size_t len)
+{
+    struct ch_sha256 st;
+    uint8_t d[CH_SHA256_DIGEST_BYTES];
+    ch_sha256_init(&st);
+    memcpy(st.h, IV224, sizeof st.h);
+    ch_sha256_update(&st, in, len);
+    ch_sha256_final(&st, d);
+    memcpy(out, d, CH_SHA224_DIGEST_BYTES);
+}
+
+static void sha512_variant(const uint64_t iv[8], uint8_t *out, size_t outlen, const uint8_t *in,
+                           size_t len)
+{
+    struct ch_sha512 st;
+    uint8_t d[CH_SHA512_DIGEST_BYTES];
+    ch_sha512_init(&st);
+    memcpy(st.h, iv, sizeof st.h);
+    ch_sha512_update(&st, in, len);
+    ch_sha512_final(&st, d);
+    memcpy(out, d, outlen);
+}
+
+void ch_sha384(uint8_t out[CH_SHA384_DIGEST_BYTES], const uint8_t *in, size_t len)
+{
+    sha512_variant(IV384, out, CH_SHA384_DIGEST_BYTES, in, len);
+}
+
+void ch_sha512_224(uint8_t out[CH_SHA224_DIGEST_BYTES], const uint8_t *in, size_t len)
+{
+    sha512_variant(IV512_224, out, CH_SHA224_DIGEST_BYTES, in, len);
+}
+
+void ch_sha512_256(uint8_t out[CH_SHA256_DIGEST_BYTES], const uint8_t *in, size_t len)
+{
+    sha512_variant(IV512_256, out, CH_SHA256_DIGEST_BYTES, in, len);
 }
 
 /* ---- HMAC (FIPS 198-1 §4): H((K0 ^ opad) || H((K0 ^ ipad) || text)) ---- */

@@ -15,6 +15,8 @@
 #define CH_SHA256_DIGEST_BYTES 32
 #define CH_SHA512_BLOCK_BYTES 128
 #define CH_SHA512_DIGEST_BYTES 64
+#define CH_SHA224_DIGEST_BYTES 28
+#define CH_SHA384_DIGEST_BYTES 48
 
 struct ch_sha256 {
     uint32_t h[8];
@@ -55,6 +57,13 @@ void ch_sha512_update(struct ch_sha512 *st, const uint8_t *in, size_t len);
 void ch_sha512_final(struct ch_sha512 *st, uint8_t out[CH_SHA512_DIGEST_BYTES]);
 void ch_sha512(uint8_t out[CH_SHA512_DIGEST_BYTES], const uint8_t *in, size_t len);
 void ch_sha512_clear(struct ch_sha512 *st);
+
+/* One-shot SHA-224, SHA-384, SHA-512/224, SHA-512/256 (FIPS 180-4), for the HashSLH-DSA
+ * pre-hash functions. */
+void ch_sha224(uint8_t out[CH_SHA224_DIGEST_BYTES], const uint8_t *in, size_t len);
+void ch_sha384(uint8_t out[CH_SHA384_DIGEST_BYTES], const uint8_t *in, size_t len);
+void ch_sha512_224(uint8_t out[CH_SHA224_DIGEST_BYTES], const uint8_t *in, size_t len);
+void ch_sha512_256(uint8_t out[CH_SHA256_DIGEST_BYTES], const uint8_t *in, size_t len);
 
 /* Snapshot / resume. _snapshot returns CH_PQC_ERR_INPUT (and leaves *mid untouched) unless
  * the absorbed length is a whole number of blocks; _resume makes st continue from *mid exactly

@@ -14,12 +14,23 @@
 #include "pqc/common/pqc.h"
 #include "pqc/slhdsa/slhdsa_params.h"
 
-/* Pre-hash functions of HashSLH-DSA (FIPS 205 Alg. 23, lines 8-23). */
+/* Pre-hash functions of HashSLH-DSA (FIPS 205 Alg. 23, lines 8-23: the four named there, and
+ * the other approved hash functions of line 21 that PKCS#11 3.2 names in its
+ * CKM_HASH_SLH_DSA_* mechanisms, plus SHA-512/224 and SHA-512/256). OIDs are
+ * 2.16.840.1.101.3.4.2.x with the x given. */
 enum ch_slhdsa_ph {
-    CH_SLHDSA_PH_SHA256,    /* OID 2.16.840.1.101.3.4.2.1,  PH(M) = SHA-256(M), 32 bytes */
-    CH_SLHDSA_PH_SHA512,    /* OID 2.16.840.1.101.3.4.2.3,  PH(M) = SHA-512(M), 64 bytes */
-    CH_SLHDSA_PH_SHAKE128,  /* OID 2.16.840.1.101.3.4.2.11, PH(M) = SHAKE128(M, 256), 32 bytes */
-    CH_SLHDSA_PH_SHAKE256,  /* OID 2.16.840.1.101.3.4.2.12, PH(M) = SHAKE256(M, 512), 64 bytes */
+    CH_SLHDSA_PH_SHA256,      /* .1,  SHA-256(M), 32 bytes */
+    CH_SLHDSA_PH_SHA512,      /* .3,  SHA-512(M), 64 bytes */
+    CH_SLHDSA_PH_SHAKE128,    /* .11, SHAKE128(M, 256), 32 bytes */
+    CH_SLHDSA_PH_SHAKE256,    /* .12, SHAKE256(M, 512), 64 bytes */
+    CH_SLHDSA_PH_SHA224,      /* .4,  28 bytes */
+    CH_SLHDSA_PH_SHA384,      /* .2,  48 bytes */
+    CH_SLHDSA_PH_SHA512_224,  /* .5,  28 bytes */
+    CH_SLHDSA_PH_SHA512_256,  /* .6,  32 bytes */
+    CH_SLHDSA_PH_SHA3_224,    /* .7,  28 bytes */
+    CH_SLHDSA_PH_SHA3_256,    /* .8,  32 bytes */
+    CH_SLHDSA_PH_SHA3_384,    /* .9,  48 bytes */
+    CH_SLHDSA_PH_SHA3_512,    /* .10, 64 bytes */
 };
 
 /* Digest length of a pre-hash function, 0 if unknown. */

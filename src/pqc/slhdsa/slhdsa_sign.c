@@ -12,16 +12,29 @@
 #include "util/ch_ct.h"
 #include "util/ch_wipe.h"
 
-/* DER encodings of the pre-hash OIDs (Alg. 23 lines 10-19). */
+/* DER encodings of the pre-hash OIDs (Alg. 23 lines 10-19): 06 09 60 86 48 01 65 03 04 02 x for
+ * NIST hash algorithm arc 2.16.840.1.101.3.4.2.x. */
 #define OID_BYTES 11
-static const uint8_t oid_sha256[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                              0x65, 0x03, 0x04, 0x02, 0x01};
-static const uint8_t oid_sha512[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                              0x65, 0x03, 0x04, 0x02, 0x03};
-static const uint8_t oid_shake128[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                                0x65, 0x03, 0x04, 0x02, 0x0B};
-static const uint8_t oid_shake256[OID_BYTES] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                                0x65, 0x03, 0x04, 0x02, 0x0C};
+#define PH_COUNT 12
+
+struct ph_info {
+    uint8_t arc;       /* last OID component */
+    uint8_t bytes;     /* digest length */
+};
+
+static const struct ph_info ph_table[PH_COUNT] = {
+    [CH_SLHDSA_PH_SHA256] = {0x01, 32},     [CH_SLHDSA_PH_SHA512] = {0x03, 64},
+    [CH_SLHDSA_PH_SHAKE128] = {0x0B, 32},   [CH_SLHDSA_PH_SHAKE256] = {0x0C, 64},
+    [CH_SLHDSA_PH_SHA224] = {0x04, 28},     [CH_SLHDSA_PH_SHA384] = {0x02, 48},
+    [CH_SLHDSA_PH_SHA512_224] = {0x05, 28}, [CH_SLHDSA_PH_SHA512_256] = {0x06, 32},
+    [CH_SLHDSA_PH_SHA3_224] = {0x07, 28},   [CH_SLHDSA_PH_SHA3_256] = {0x08, 32},
+    [CH_SLHDSA_PH_SHA3_384] = {0x09, 48},   [CH_SLHDSA_PH_SHA3_512] = {0x0A, 64},
+};
+
+_Static_assert(CH_SLHDSA_PH_SHA3_512 + 1 == PH_COUNT, "ph_table covers enum ch_slhdsa_ph");
+
+static const uint8_t oid_prefix[OID_BYTES - 1] = {0x06, 0x09, 0x60, 0x86, 0x48,
+                                                  0x01, 0x65, 0x03, 0x04, 0x02};
 
 /* Largest M' prefix: 0x01 || |ctx| || ctx (255) || OID (11) || PH(M) (64). */
 #define PREFIX_MAX (2 + CH_SLHDSA_MAX_CTX_BYTES + OID_BYTES + 64)
@@ -224,48 +237,62 @@ int ch_slhdsa_verify(const struct ch_slhdsa_params *p, const uint8_t *m, size_t 
 
 size_t ch_slhdsa_ph_bytes(enum ch_slhdsa_ph ph)
 {
-    switch (ph) {
-    case CH_SLHDSA_PH_SHA256:
-    case CH_SLHDSA_PH_SHAKE128:
-        return 32;
-    case CH_SLHDSA_PH_SHA512:
-    case CH_SLHDSA_PH_SHAKE256:
-        return 64;
-    }
-    return 0;
+    if ((unsigned int)ph >= PH_COUNT)
+        return 0;
+    return ph_table[ph].bytes;
 }
 
-static const uint8_t *ph_oid(enum ch_slhdsa_ph ph)
+/* SHA3-224/384 (FIPS 202 §6.1) for the pre-hash: a plain sponge over Keccak-f[1600] with the
+ * SHA-3 padding 01 || 10*1; fips202.h offers only SHA3-256/512 directly. outlen < rate. */
+static void sha3_rate(uint8_t *out, size_t outlen, unsigned int rate, const uint8_t *m,
+                      size_t mlen)
 {
-    switch (ph) {
-    case CH_SLHDSA_PH_SHA256:
-        return oid_sha256;
-    case CH_SLHDSA_PH_SHA512:
-        return oid_sha512;
-    case CH_SLHDSA_PH_SHAKE128:
-        return oid_shake128;
-    case CH_SLHDSA_PH_SHAKE256:
-        return oid_shake256;
+    uint64_t s[25];
+    uint8_t blk[CH_SHAKE128_RATE];
+
+    memset(s, 0, sizeof s);
+    for (;;) {
+        size_t take = mlen < rate ? mlen : rate;
+        memset(blk, 0, sizeof blk);
+        if (take > 0)
+            memcpy(blk, m, take);
+        if (take == rate) {
+            m += take;
+            mlen -= take;
+        } else {
+            blk[take] ^= 0x06;
+            blk[rate - 1] ^= 0x80;
+        }
+        for (unsigned int i = 0; i < rate / 8; i++) {
+            uint64_t w = 0;
+            for (unsigned int j = 0; j < 8; j++)
+                w |= (uint64_t)blk[8 * i + j] << (8 * j);
+            s[i] ^= w;
+        }
+        ch_keccak_f1600(s);
+        if (take < rate)
+            break;
     }
-    return NULL;
+    for (size_t i = 0; i < outlen; i++)
+        out[i] = (uint8_t)(s[i / 8] >> (8 * (i % 8)));
 }
 
-/* Alg. 23 lines 8-23: PH(M) into out (ch_slhdsa_ph_bytes(ph) bytes). */
+/* Alg. 23 lines 8-23: PH(M) into out (ch_slhdsa_ph_bytes(ph) bytes); ph already checked. */
 static void ph_compute(enum ch_slhdsa_ph ph, uint8_t *out, const uint8_t *m, size_t mlen)
 {
     switch (ph) {
-    case CH_SLHDSA_PH_SHA256:
-        ch_sha256(out, m, mlen);
-        break;
-    case CH_SLHDSA_PH_SHA512:
-        ch_sha512(out, m, mlen);
-        break;
-    case CH_SLHDSA_PH_SHAKE128:
-        ch_shake128(out, 32, m, mlen);
-        break;
-    case CH_SLHDSA_PH_SHAKE256:
-        ch_shake256(out, 64, m, mlen);
-        break;
+    case CH_SLHDSA_PH_SHA256: ch_sha256(out, m, mlen); break;
+    case CH_SLHDSA_PH_SHA512: ch_sha512(out, m, mlen); break;
+    case CH_SLHDSA_PH_SHAKE128: ch_shake128(out, 32, m, mlen); break;
+    case CH_SLHDSA_PH_SHAKE256: ch_shake256(out, 64, m, mlen); break;
+    case CH_SLHDSA_PH_SHA224: ch_sha224(out, m, mlen); break;
+    case CH_SLHDSA_PH_SHA384: ch_sha384(out, m, mlen); break;
+    case CH_SLHDSA_PH_SHA512_224: ch_sha512_224(out, m, mlen); break;
+    case CH_SLHDSA_PH_SHA512_256: ch_sha512_256(out, m, mlen); break;
+    case CH_SLHDSA_PH_SHA3_224: sha3_rate(out, 28, 144, m, mlen); break;
+    case CH_SLHDSA_PH_SHA3_256: ch_sha3_256(out, m, mlen); break;
+    case CH_SLHDSA_PH_SHA3_384: sha3_rate(out, 48, 104, m, mlen); break;
+    case CH_SLHDSA_PH_SHA3_512: ch_sha3_512(out, m, mlen); break;
     }
 }
 
@@ -274,9 +301,7 @@ static void ph_compute(enum ch_slhdsa_ph ph, uint8_t *out, const uint8_t *m, siz
 static size_t hash_prefix(uint8_t *pre, const uint8_t *digest, size_t digest_len,
                           const uint8_t *ctx, size_t ctx_len, enum ch_slhdsa_ph ph, int *rc)
 {
-    const uint8_t *oid = ph_oid(ph);
-
-    if (oid == NULL || digest == NULL || digest_len != ch_slhdsa_ph_bytes(ph) ||
+    if ((unsigned int)ph >= PH_COUNT || digest == NULL || digest_len != ph_table[ph].bytes ||
         (ctx == NULL && ctx_len != 0)) {
         *rc = CH_PQC_ERR_INPUT;
         return 0;
@@ -289,7 +314,8 @@ static size_t hash_prefix(uint8_t *pre, const uint8_t *digest, size_t digest_len
     pre[1] = (uint8_t)ctx_len;
     if (ctx_len > 0)
         memcpy(pre + 2, ctx, ctx_len);
-    memcpy(pre + 2 + ctx_len, oid, OID_BYTES);
+    memcpy(pre + 2 + ctx_len, oid_prefix, OID_BYTES - 1);
+    pre[2 + ctx_len + OID_BYTES - 1] = ph_table[ph].arc;
     memcpy(pre + 2 + ctx_len + OID_BYTES, digest, digest_len);
     *rc = CH_PQC_OK;
     return 2 + ctx_len + OID_BYTES + digest_len;
@@ -342,7 +368,7 @@ int ch_slhdsa_hash_sign(const struct ch_slhdsa_params *p, uint8_t *sig, size_t s
 
     if (m == NULL && mlen != 0)
         return CH_PQC_ERR_INPUT;
-    if (ph_oid(ph) == NULL)
+    if ((unsigned int)ph >= PH_COUNT)
         return CH_PQC_ERR_INPUT;
     ph_compute(ph, ph_m, m, mlen);
     return ch_slhdsa_hash_sign_digest(p, sig, sig_cap, ph_m, ch_slhdsa_ph_bytes(ph), ctx,
@@ -357,7 +383,7 @@ int ch_slhdsa_hash_verify(const struct ch_slhdsa_params *p, const uint8_t *m, si
 
     if (m == NULL && mlen != 0)
         return CH_PQC_ERR_INPUT;
-    if (ph_oid(ph) == NULL)
+    if ((unsigned int)ph >= PH_COUNT)
         return CH_PQC_ERR_INPUT;
     ph_compute(ph, ph_m, m, mlen);
     return ch_slhdsa_hash_verify_digest(p, ph_m, ch_slhdsa_ph_bytes(ph), sig, sig_len, ctx,
