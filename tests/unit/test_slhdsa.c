@@ -477,6 +477,28 @@ static void test_lanes_match_plain(void **state)
     check_lanes(CH_SLHDSA_SHAKE_192F);
 }
 
+/* An imported private key is accepted only with its own PK.root and its exact length. */
+static void test_check_sk(void **state)
+{
+    (void)state;
+    const struct ch_slhdsa_params *p = set(CH_SLHDSA_SHAKE_128F);
+    struct keys k;
+
+    keygen(p, &k, 6);
+    assert_int_equal(ch_slhdsa_check_sk(p, k.sk, p->sk_bytes), CH_PQC_OK);
+    assert_int_equal(ch_slhdsa_check_sk(p, k.sk, p->sk_bytes - 1), CH_PQC_ERR_INPUT);
+    assert_int_equal(ch_slhdsa_check_sk(p, NULL, p->sk_bytes), CH_PQC_ERR_INPUT);
+    for (size_t pos = 0; pos < p->sk_bytes; pos += p->n) {  /* every quarter matters but SK.prf */
+        k.sk[pos] ^= 0x80;
+        int rc = ch_slhdsa_check_sk(p, k.sk, p->sk_bytes);
+        k.sk[pos] ^= 0x80;
+        if (pos == p->n)
+            assert_int_equal(rc, CH_PQC_OK);   /* SK.prf does not enter PK.root */
+        else
+            assert_int_equal(rc, CH_PQC_ERR_INPUT);
+    }
+}
+
 static void test_null_args(void **state)
 {
     (void)state;
@@ -500,6 +522,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_null_args),
+        cmocka_unit_test(test_check_sk),
         cmocka_unit_test(test_keccak_x4),
         cmocka_unit_test(test_lanes_match_plain),
         cmocka_unit_test(test_roundtrip_sha2_128f),

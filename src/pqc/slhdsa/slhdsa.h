@@ -44,6 +44,12 @@ CH_PQC_MUST_CHECK int ch_slhdsa_keygen_internal(const struct ch_slhdsa_params *p
                                                 const uint8_t *sk_seed, const uint8_t *sk_prf,
                                                 const uint8_t *pk_seed, uint8_t *sk, uint8_t *pk);
 
+/* Consistency check of an imported private key: sk_len must be p->sk_bytes and PK.root (the
+ * last n bytes) must be the root that Alg. 18 derives from SK.seed and PK.seed (costs one key
+ * generation). CH_PQC_OK, or CH_PQC_ERR_INPUT for a wrong length, NULL or a mismatch. */
+CH_PQC_MUST_CHECK int ch_slhdsa_check_sk(const struct ch_slhdsa_params *p, const uint8_t *sk,
+                                         size_t sk_len);
+
 /* Alg. 19 slh_sign_internal(M, SK, addrnd). sk is p->sk_bytes long. addrnd: n bytes of fresh
  * randomness (hedged), or NULL for the deterministic variant (opt_rand = PK.seed). Writes
  * exactly p->sig_bytes to sig; sig_cap is the space at sig. Returns CH_PQC_OK, or

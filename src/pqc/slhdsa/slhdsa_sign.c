@@ -96,6 +96,21 @@ int ch_slhdsa_keygen_internal(const struct ch_slhdsa_params *p, const uint8_t *s
     return CH_PQC_OK;
 }
 
+int ch_slhdsa_check_sk(const struct ch_slhdsa_params *p, const uint8_t *sk, size_t sk_len)
+{
+    uint8_t sk2[CH_SLHDSA_MAX_SK_BYTES], pk2[CH_SLHDSA_MAX_PK_BYTES];
+    int rc;
+
+    if (p == NULL || sk == NULL || sk_len != p->sk_bytes)
+        return CH_PQC_ERR_INPUT;
+    const unsigned int n = p->n;
+    rc = ch_slhdsa_keygen_internal(p, sk, sk + n, sk + 2 * n, sk2, pk2);
+    if (rc == CH_PQC_OK && !ch_ct_eq(pk2 + n, sk + 3 * n, n))
+        rc = CH_PQC_ERR_INPUT;
+    ch_wipe(sk2, sizeof sk2);
+    return rc;
+}
+
 /* Alg. 19 on M = msg->pre || msg->m. sig has room for p->sig_bytes. */
 static void sign_msg(const struct ch_slhdsa_params *p, uint8_t *sig,
                      const struct ch_slhdsa_msg *msg, const uint8_t *sk, const uint8_t *addrnd)
