@@ -77,6 +77,17 @@ CH_MUST_CHECK CK_RV ch_crypto_hmac(enum ch_hash h, const uint8_t *key, size_t ke
 CH_MUST_CHECK CK_RV ch_crypto_hmac_rekey(struct ch_hmac *m, const uint8_t *key, size_t key_len);
 /* Start a new message under the current key (after final, or to discard input). */
 CH_MUST_CHECK CK_RV ch_crypto_hmac_restart(struct ch_hmac *m);
+/* A gather list for ch_crypto_hmac_vec. */
+struct ch_iov {
+    const uint8_t *p; /* may be NULL when n == 0 */
+    size_t n;
+};
+/* One whole MAC on an existing context, in one call (one error-queue bracket instead of one
+ * per step): new key (or key == NULL: keep the current one), message = the n_iov pieces
+ * concatenated, result to out (ch_crypto_hash_len bytes; wiped on failure). Same codes as
+ * ch_crypto_hmac_update/final. For the HMAC_DRBG hot path. */
+CH_MUST_CHECK CK_RV ch_crypto_hmac_vec(struct ch_hmac *m, const uint8_t *key, size_t key_len,
+                                       const struct ch_iov *iov, size_t n_iov, uint8_t *out);
 
 /* ---- AES-256-GCM sealing (token store) ----------------------------------------------------- */
 
@@ -110,5 +121,150 @@ void ch_crypto_rand_set_source(CK_RV (*fn)(uint8_t *out, size_t len));
 /* RAND_bytes_ex / RAND_priv_bytes_ex (priv) on the private context: for tests and for
  * checking the wiring above. CKR_OK or CKR_FUNCTION_FAILED (out wiped). */
 CH_MUST_CHECK CK_RV ch_crypto_random_bytes(uint8_t *out, size_t len, bool priv);
+
+/* ---- public-key algorithms (crypto_pkey.c; helper pubkey) ---------------------------------
+ * RSA, ECDSA/ECDH on P-256/384/521, Ed25519/Ed448, X25519/X448 over EVP_PKEY in the private
+ * context. A struct ch_pkey is built once per key object and shared by reference (the key's
+ * mechanism cache holds one reference, each running operation another); it also keeps
+ * prepared EVP_PKEY_CTX templates that each operation duplicates instead of re-fetching. */
+
+enum ch_pk_type {
+    CH_PK_NONE = 0,
+    CH_PK_RSA,
+    CH_PK_EC,
+    CH_PK_ED25519,
+    CH_PK_ED448,
+    CH_PK_X25519,
+    CH_PK_X448,
+};
+
+enum ch_curve { CH_CURVE_NONE = 0, CH_CURVE_P256, CH_CURVE_P384, CH_CURVE_P521 };
+
+/* RSA components in PKCS#1 order (RFC 8017 §3.1-3.2), big-endian unsigned. */
+enum ch_rsa_part {
+    CH_RSA_N = 0,
+    CH_RSA_E,
+    CH_RSA_D,
+    CH_RSA_P,
+    CH_RSA_Q,
+    CH_RSA_DP,
+    CH_RSA_DQ,
+    CH_RSA_QINV,
+    CH_RSA_PARTS_
+};
+
+struct ch_pk_bytes {
+    const uint8_t *p;
+    size_t len;
+};
+
+#define CH_PK_MAX_RSA_BITS 16384
+#define CH_PK_MAX_SIG 2048 /* bytes: RSA-16384 */
+
+struct ch_pkey;
+
+/* Build from components. RSA: n and e required; d makes it private; p, q, dp, dq, qinv all or
+ * none. EC: `point` (uncompressed or compressed SEC1 octets, checked on the curve) and/or the
+ * private scalar `priv` (big-endian, any length up to the order's). Raw types (Ed/X):
+ * RFC 8032/7748 encodings. CKR_OK, CKR_ATTRIBUTE_VALUE_INVALID for malformed material,
+ * CKR_HOST_MEMORY, CKR_GENERAL_ERROR. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_rsa_new(const struct ch_pk_bytes parts[CH_RSA_PARTS_],
+                                           struct ch_pkey **out);
+CH_MUST_CHECK CK_RV ch_crypto_pkey_ec_new(enum ch_curve c, const uint8_t *point, size_t point_len,
+                                          const uint8_t *priv, size_t priv_len,
+                                          struct ch_pkey **out);
+CH_MUST_CHECK CK_RV ch_crypto_pkey_raw_new(enum ch_pk_type t, const uint8_t *pub, size_t pub_len,
+                                           const uint8_t *priv, size_t priv_len,
+                                           struct ch_pkey **out);
+/* Generate. RSA: bits in [512, CH_PK_MAX_RSA_BITS], e odd > 1 (NULL: 65537). Policy limits
+ * (e.g. >= 2048 bits) are the caller's. CKR_OK, CKR_KEY_SIZE_RANGE,
+ * CKR_ATTRIBUTE_VALUE_INVALID (exponent), CKR_HOST_MEMORY, CKR_FUNCTION_FAILED. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_generate(enum ch_pk_type t, enum ch_curve c, size_t bits,
+                                            const uint8_t *e, size_t e_len, struct ch_pkey **out);
+struct ch_pkey *ch_crypto_pkey_ref(struct ch_pkey *k);
+void ch_crypto_pkey_free(struct ch_pkey *k); /* drops one reference; NULL-safe */
+
+enum ch_pk_type ch_crypto_pkey_type(const struct ch_pkey *k);
+bool ch_crypto_pkey_is_private(const struct ch_pkey *k);
+size_t ch_crypto_pkey_bits(const struct ch_pkey *k); /* modulus / order bits */
+/* Signature length (RSA k, ECDSA 2 * order bytes, EdDSA 64/114) = RSA ciphertext length. */
+size_t ch_crypto_pkey_size(const struct ch_pkey *k);
+/* Shared-secret length of ch_crypto_pkey_derive (field bytes; X25519 32, X448 56). */
+size_t ch_crypto_pkey_secret_len(const struct ch_pkey *k);
+
+/* Components, written with the size convention of ch_mech_out_check (out NULL: *len = need):
+ * CKR_OK, CKR_BUFFER_TOO_SMALL, CKR_KEY_FUNCTION_NOT_PERMITTED (not present). */
+enum ch_pk_comp {
+    CH_PKC_RSA = 0,         /* + enum ch_rsa_part */
+    CH_PKC_EC_POINT = 16,   /* uncompressed SEC1 point */
+    CH_PKC_EC_PRIV,         /* scalar, order bytes */
+    CH_PKC_RAW_PUB,         /* Ed/X public key */
+    CH_PKC_RAW_PRIV,        /* Ed/X private key */
+    CH_PKC_SPKI,            /* SubjectPublicKeyInfo DER (RFC 5280 §4.1) */
+};
+CH_MUST_CHECK CK_RV ch_crypto_pkey_get(const struct ch_pkey *k, int comp, uint8_t *out,
+                                       size_t *len);
+
+/* Validation of imported material: EC point on the curve and in the subgroup, RSA n/e sanity,
+ * private parts consistent (EVP_PKEY_check: p*q = n, d*e = 1 mod lambda(n), CRT values),
+ * Ed/X public part matching the private. CKR_OK or CKR_ATTRIBUTE_VALUE_INVALID. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_check(const struct ch_pkey *k);
+/* Pairwise-consistency test of a private key (FIPS 140-3 IG 10.3.A): sign+verify for signature
+ * keys, encrypt/decrypt for RSA, recomputed public value for X25519/X448. CKR_OK or
+ * CKR_GENERAL_ERROR. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_pct(const struct ch_pkey *k);
+
+/* Operation parameters. */
+enum ch_pk_pad { CH_PAD_NONE = 0, CH_PAD_PKCS1, CH_PAD_PSS, CH_PAD_OAEP };
+struct ch_pk_params {
+    enum ch_pk_pad pad;
+    enum ch_hash md;  /* PKCS#1 DigestInfo hash (NONE: input is the encoded block), PSS/OAEP hash */
+    enum ch_hash mgf; /* MGF1 hash */
+    size_t salt_len;  /* PSS */
+    const uint8_t *label; /* OAEP */
+    size_t label_len;
+};
+
+/* Sign `in` (RSA: the hash, or the DigestInfo/raw block for md NONE; ECDSA: the hash, output
+ * r || s of 2 * order bytes (PKCS#11 3.0 §6.3.1); EdDSA: the message, pure mode). sig has room
+ * for ch_crypto_pkey_size(k) bytes; *sig_len receives the length. CKR_DATA_LEN_RANGE,
+ * CKR_DATA_INVALID (raw RSA input >= n), CKR_FUNCTION_FAILED. Output wiped on failure. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_sign(struct ch_pkey *k, const struct ch_pk_params *p,
+                                        const uint8_t *in, size_t in_len, uint8_t *sig,
+                                        size_t *sig_len);
+/* CKR_OK, CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_verify(struct ch_pkey *k, const struct ch_pk_params *p,
+                                          const uint8_t *in, size_t in_len, const uint8_t *sig,
+                                          size_t sig_len);
+/* RSA only (PKCS1 without md, or NONE): out has room for ch_crypto_pkey_size(k) bytes.
+ * CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_verify_recover(struct ch_pkey *k, const struct ch_pk_params *p,
+                                                  const uint8_t *sig, size_t sig_len,
+                                                  uint8_t *out, size_t *out_len);
+/* RSA encryption (PKCS1, OAEP, NONE). out has room for ch_crypto_pkey_size(k) bytes.
+ * CKR_DATA_LEN_RANGE, CKR_DATA_INVALID. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_encrypt(struct ch_pkey *k, const struct ch_pk_params *p,
+                                           const uint8_t *in, size_t in_len, uint8_t *out,
+                                           size_t *out_len);
+/* RSA decryption; out has room for ch_crypto_pkey_size(k) bytes. Every padding failure gives
+ * the same CKR_ENCRYPTED_DATA_INVALID after the same work: PKCS#1 v1.5 is unpadded here in
+ * constant time after a raw (blinded) RSA operation, since OpenSSL 3.0 has no implicit
+ * rejection. CKR_ENCRYPTED_DATA_LEN_RANGE for a wrong-length input. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_decrypt(struct ch_pkey *k, const struct ch_pk_params *p,
+                                           const uint8_t *in, size_t in_len, uint8_t *out,
+                                           size_t *out_len);
+/* ECDH / X25519 / X448 (SP 800-56A §5.7.1.2; RFC 7748 §6): out has room for
+ * ch_crypto_pkey_secret_len(k) bytes. The peer is a public key of the same curve, validated when
+ * built. cofactor: the ECC CDH primitive (h = 1 on the NIST prime curves, so identical).
+ * CKR_OK, CKR_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED (e.g. an all-zero X25519 result). */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_derive(struct ch_pkey *k, struct ch_pkey *peer, bool cofactor,
+                                          uint8_t *out, size_t *out_len);
+
+/* PKCS#8 PrivateKeyInfo (RFC 5208) of a private key; *der in ch_secmem. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_to_pkcs8(const struct ch_pkey *k, uint8_t **der, size_t *len);
+/* Decode PKCS#8: CKR_OK, CKR_WRAPPED_KEY_INVALID, CKR_KEY_TYPE_INCONSISTENT (an algorithm
+ * or curve we do not serve). */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_from_pkcs8(const uint8_t *der, size_t len, struct ch_pkey **out);
+enum ch_curve ch_crypto_pkey_curve(const struct ch_pkey *k);
 
 #endif

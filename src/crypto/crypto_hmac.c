@@ -82,6 +82,32 @@ CK_RV ch_crypto_hmac_restart(struct ch_hmac *m)
     return rv;
 }
 
+CK_RV ch_crypto_hmac_vec(struct ch_hmac *m, const uint8_t *key, size_t key_len,
+                        const struct ch_iov *iov, size_t n_iov, uint8_t *out)
+{
+    size_t want;
+    size_t n = 0;
+    int ok;
+
+    CH_CHECK(m != NULL && out != NULL && (iov != NULL || n_iov == 0), CKR_ARGUMENTS_BAD);
+    for (size_t i = 0; i < n_iov; i++)
+        CH_CHECK(iov[i].p != NULL || iov[i].n == 0, CKR_ARGUMENTS_BAD);
+    want = ch_crypto_hash_len(m->h);
+    CH_OSSL_ENTER();
+    ok = key != NULL ? mac_init(m, key, key_len, false) : EVP_MAC_init(m->ctx, NULL, 0, NULL);
+    for (size_t i = 0; ok == 1 && i < n_iov; i++)
+        if (iov[i].n != 0)
+            ok = EVP_MAC_update(m->ctx, iov[i].p, iov[i].n);
+    if (ok == 1)
+        ok = EVP_MAC_final(m->ctx, out, &n, want) == 1 && n == want;
+    CH_OSSL_LEAVE();
+    if (ok != 1) {
+        ch_wipe(out, want);
+        return CKR_GENERAL_ERROR;
+    }
+    return CKR_OK;
+}
+
 CK_RV ch_crypto_hmac_update(struct ch_hmac *m, const uint8_t *in, size_t len)
 {
     CK_RV rv = CKR_OK;

@@ -35,34 +35,27 @@ static size_t strength_bytes(enum ch_hash h)
     }
 }
 
-struct seg {
-    const uint8_t *p;
-    size_t n;
-};
+#define MAX_SEGS 3
 
 /* §10.1.2.2 HMAC_DRBG_Update(provided_data, K, V); provided_data is the concatenation of the
  * segments (so seed material is never copied into a temporary). */
-static CK_RV drbg_update(struct ch_hmac_drbg *d, const struct seg *segs, size_t nseg)
+static CK_RV drbg_update(struct ch_hmac_drbg *d, const struct ch_iov *segs, size_t nseg)
 {
+    struct ch_iov msg[MAX_SEGS + 2];
     size_t provided = 0;
-    CK_RV rv;
 
-    for (size_t i = 0; i < nseg; i++)
+    CH_CHECK(nseg <= MAX_SEGS, CKR_GENERAL_ERROR);
+    msg[0] = (struct ch_iov){d->v, d->outlen};
+    for (size_t i = 0; i < nseg; i++) {
+        msg[i + 2] = segs[i];
         provided += segs[i].n;
+    }
     for (uint8_t round = 0; round < 2; round++) {
         /* Steps 1/4: K = HMAC(K, V || round || provided_data). */
-        CH_TRY(ch_crypto_hmac_rekey(d->mac, d->key, d->outlen));
-        CH_TRY(ch_crypto_hmac_update(d->mac, d->v, d->outlen));
-        CH_TRY(ch_crypto_hmac_update(d->mac, &round, 1));
-        for (size_t i = 0; i < nseg; i++)
-            CH_TRY(ch_crypto_hmac_update(d->mac, segs[i].p, segs[i].n));
-        CH_TRY(ch_crypto_hmac_final(d->mac, d->key));
+        msg[1] = (struct ch_iov){&round, 1};
+        CH_TRY(ch_crypto_hmac_vec(d->mac, d->key, d->outlen, msg, nseg + 2, d->key));
         /* Steps 2/5: V = HMAC(K, V). */
-        CH_TRY(ch_crypto_hmac_rekey(d->mac, d->key, d->outlen));
-        CH_TRY(ch_crypto_hmac_update(d->mac, d->v, d->outlen));
-        rv = ch_crypto_hmac_final(d->mac, d->v);
-        if (rv != CKR_OK)
-            return rv;
+        CH_TRY(ch_crypto_hmac_vec(d->mac, d->key, d->outlen, msg, 1, d->v));
         /* Step 3: with no provided data, one round only. */
         if (provided == 0)
             break;
@@ -103,7 +96,7 @@ CK_RV ch_hmac_drbg_instantiate(struct ch_hmac_drbg *d, int hash, const uint8_t *
     memset(d->v, 0x01, outlen);
     CH_TRY_OUT(ch_crypto_hmac_new(h, d->key, outlen, &d->mac));
     /* Steps 1 and 4: seed_material = entropy_input || nonce || personalization_string. */
-    const struct seg seed[3] = {{entropy, entropy_len}, {nonce, nonce_len}, {perso, perso_len}};
+    const struct ch_iov seed[3] = {{entropy, entropy_len}, {nonce, nonce_len}, {perso, perso_len}};
     CH_TRY_OUT(drbg_update(d, seed, 3));
     d->reseed_counter = 1; /* step 5 */
     rv = CKR_OK;
@@ -125,7 +118,7 @@ CK_RV ch_hmac_drbg_reseed(struct ch_hmac_drbg *d, const uint8_t *entropy, size_t
     CH_CHECK(entropy_len <= CH_DRBG_MAX_INPUT_BYTES && add_len <= CH_DRBG_MAX_INPUT_BYTES,
              CKR_ARGUMENTS_BAD);
     /* §10.1.2.4: seed_material = entropy_input || additional_input. */
-    const struct seg seed[2] = {{entropy, entropy_len}, {add, add_len}};
+    const struct ch_iov seed[2] = {{entropy, entropy_len}, {add, add_len}};
     rv = drbg_update(d, seed, 2);
     if (rv != CKR_OK) {
         ch_hmac_drbg_clear(d); /* a half-updated state must never be used */
@@ -141,7 +134,8 @@ CK_RV ch_hmac_drbg_reseed(struct ch_hmac_drbg *d, const uint8_t *entropy, size_t
 static CK_RV drbg_generate(struct ch_hmac_drbg *d, uint8_t *out, size_t out_len,
                            const uint8_t *add, size_t add_len, uint8_t *prev, bool *have_prev)
 {
-    const struct seg addseg = {add, add_len};
+    const struct ch_iov addseg = {add, add_len};
+    const struct ch_iov vseg = {d->v, d->outlen};
     size_t done = 0;
     CK_RV rv;
 
@@ -156,13 +150,10 @@ static CK_RV drbg_generate(struct ch_hmac_drbg *d, uint8_t *out, size_t out_len,
     if (add_len != 0)
         CH_TRY_OUT(drbg_update(d, &addseg, 1));
     /* Steps 3-4: V = HMAC(K, V) until enough output. K is fixed here: one key set-up. */
-    CH_TRY_OUT(ch_crypto_hmac_rekey(d->mac, d->key, d->outlen));
     while (done < out_len) {
         size_t n = out_len - done < d->outlen ? out_len - done : d->outlen;
-        if (done != 0)
-            CH_TRY_OUT(ch_crypto_hmac_restart(d->mac));
-        CH_TRY_OUT(ch_crypto_hmac_update(d->mac, d->v, d->outlen));
-        CH_TRY_OUT(ch_crypto_hmac_final(d->mac, d->v));
+        CH_TRY_OUT(ch_crypto_hmac_vec(d->mac, done == 0 ? d->key : NULL, d->outlen, &vseg, 1,
+                                      d->v));
         if (prev != NULL) {
             CH_CHECK_OUT(!(*have_prev && ch_ct_eq(prev, d->v, d->outlen)), CKR_FUNCTION_FAILED);
             memcpy(prev, d->v, d->outlen);
