@@ -23,19 +23,40 @@
 #endif
 
 /* The private key in the form the rejection loop uses (Alg. 7 lines 1-5), built once per
- * signature from sk or from xi. Only a is public; the rest is wiped by wipe_key(). */
+ * signature from sk or from xi. s1 is needed in every attempt and kept in NTT form; s2 (needed
+ * in about half of the attempts) and t0 (in the last one or two) stay packed as in skEncode
+ * (Alg. 24) and are unpacked and transformed one polynomial at a time when needed: 4 KiB instead
+ * of 16 KiB, for about 2% more signing time. Only a is public; the rest is wiped by wipe_key(). */
+#define S2T0_MAX_BYTES (K_MAX * 32 * 4 + K_MAX * 32 * CH_MLDSA_D)
 struct sign_key {
     uint8_t rho[32], key[32], tr[CH_MLDSA_TR_BYTES];
-    struct ch_mldsa_poly s1[L_MAX], s2[K_MAX], t0[K_MAX]; /* NTT domain */
-    struct ch_mldsa_poly a[K_MAX * L_MAX];                 /* A-hat, row major */
+    struct ch_mldsa_poly s1[L_MAX];         /* NTT domain */
+    uint8_t s2t0[S2T0_MAX_BYTES];           /* BitPack(s2[i], eta, eta) || BitPack(t0[i], ...) */
+    struct ch_mldsa_poly a[K_MAX * L_MAX];  /* A-hat, row major */
 };
 
 static void wipe_key(struct sign_key *k)
 {
     ch_wipe(k->key, sizeof k->key);
     ch_wipe(k->s1, sizeof k->s1);
-    ch_wipe(k->s2, sizeof k->s2);
-    ch_wipe(k->t0, sizeof k->t0);
+    ch_wipe(k->s2t0, sizeof k->s2t0);
+}
+
+/* NTT of s2[i] or t0[i] from the packed form. */
+static void s2_hat(struct ch_mldsa_poly *out, const struct sign_key *k, unsigned int i,
+                   const struct ch_mldsa_params *p)
+{
+    ch_mldsa_bitunpack(out, k->s2t0 + (size_t)i * 32u * p->eta_bits, (int32_t)p->eta,
+                       p->eta_bits);
+    ch_mldsa_ntt(out);
+}
+
+static void t0_hat(struct ch_mldsa_poly *out, const struct sign_key *k, unsigned int i,
+                   const struct ch_mldsa_params *p)
+{
+    size_t off = (size_t)p->k * 32u * p->eta_bits + (size_t)i * 32u * CH_MLDSA_D;
+    ch_mldsa_bitunpack(out, k->s2t0 + off, 1 << (CH_MLDSA_D - 1), CH_MLDSA_D);
+    ch_mldsa_ntt(out);
 }
 
 /* What is being signed or verified: mu given directly, or mu = H(tr || pre || ctx || oid ||
@@ -72,18 +93,20 @@ static void compute_mu(uint8_t mu[CH_MLDSA_MU_BYTES], const uint8_t tr[CH_MLDSA_
     ch_shake256_squeeze(&st, mu, CH_MLDSA_MU_BYTES);
 }
 
-/* Alg. 6 lines 1-9. Fills rho, K, s1, s2 and t0 (coefficient domain), pk and tr. With `a` not
- * NULL the whole A-hat is expanded into it (for signing right after); otherwise each entry is
- * sampled when its row is needed, to keep the stack small. */
+/* Alg. 6 lines 1-9. Fills rho, K, s1-hat = NTT(s1), s2 and t0 (coefficient domain), pk and
+ * tr, and s1 (coefficient domain) when not NULL. With `a` not NULL the whole A-hat is expanded
+ * into it (for signing right after); otherwise each row is sampled into `row` (l polynomials)
+ * when needed, to keep the stack small. */
 static void keygen_core(const struct ch_mldsa_params *p, const uint8_t seed[CH_MLDSA_SEED_BYTES],
                         uint8_t rho[32], uint8_t key[32], uint8_t tr[CH_MLDSA_TR_BYTES],
-                        struct ch_mldsa_poly *s1, struct ch_mldsa_poly *s2,
-                        struct ch_mldsa_poly *t0, uint8_t *pk, struct ch_mldsa_poly *a)
+                        struct ch_mldsa_poly *s1, struct ch_mldsa_poly *s1hat,
+                        struct ch_mldsa_poly *s2, struct ch_mldsa_poly *t0, uint8_t *pk,
+                        struct ch_mldsa_poly *a, struct ch_mldsa_poly *row)
 {
     struct ch_keccak st;
     uint8_t buf[128]; /* rho (32) || rho' (64) || K (32) */
     uint8_t dom[2] = {(uint8_t)p->k, (uint8_t)p->l};
-    struct ch_mldsa_poly s1hat[L_MAX], row[L_MAX], t, t1;
+    struct ch_mldsa_poly t, t1;
 
     /* line 1: H(xi || IntegerToBytes(k, 1) || IntegerToBytes(l, 1), 128) */
     ch_shake256_init(&st);
@@ -95,11 +118,12 @@ static void keygen_core(const struct ch_mldsa_params *p, const uint8_t seed[CH_M
     CH_CT_PUBLIC(rho, 32); /* rho is part of pk */
     memcpy(key, buf + 96, 32);
 
-    ch_mldsa_expand_s(s1, s2, buf + 32, p);       /* line 4 */
+    ch_mldsa_expand_s(s1hat, s2, buf + 32, p);    /* line 4 */
     if (a != NULL)
         ch_mldsa_expand_a(a, rho, p);             /* line 3 */
     for (unsigned int j = 0; j < p->l; j++) {
-        s1hat[j] = s1[j];
+        if (s1 != NULL)
+            s1[j] = s1hat[j];
         ch_mldsa_ntt(&s1hat[j]);
     }
     memcpy(pk, rho, 32);
@@ -123,37 +147,50 @@ static void keygen_core(const struct ch_mldsa_params *p, const uint8_t seed[CH_M
     ch_shake256(tr, CH_MLDSA_TR_BYTES, pk, p->pk_bytes); /* line 9 */
 
     ch_wipe(buf, sizeof buf);
-    ch_wipe(s1hat, sizeof s1hat);
     ch_wipe(&t, sizeof t);
     ch_keccak_clear(&st);
 }
 
 /* Alg. 7 lines 1-5 from an expanded key (skDecode) or from xi (Alg. 6, sharing A-hat). Out of
- * line: its pk buffer and the key expansion stay off the stack of the rejection loop. */
+ * line: its temporaries and the key expansion stay off the stack of the rejection loop. */
 NOINLINE static int load_key(const struct ch_mldsa_params *p, struct sign_key *k,
                              const uint8_t *sk, size_t sk_len)
 {
+    struct ch_mldsa_poly s2[K_MAX], t0[K_MAX];
+    const size_t s2_bytes = (size_t)p->k * 32u * p->eta_bits;
+    int rv = CH_PQC_OK;
+
     if (sk == NULL)
         return CH_PQC_ERR_INPUT;
     if (sk_len == CH_MLDSA_SEED_BYTES) {
         uint8_t pk[CH_MLDSA_PK_MAX_BYTES];
-        keygen_core(p, sk, k->rho, k->key, k->tr, k->s1, k->s2, k->t0, pk, k->a);
+        keygen_core(p, sk, k->rho, k->key, k->tr, NULL, k->s1, s2, t0, pk, k->a, NULL);
+        for (unsigned int i = 0; i < p->k; i++) {
+            ch_mldsa_bitpack(k->s2t0 + (size_t)i * 32u * p->eta_bits, &s2[i], (int32_t)p->eta,
+                             p->eta_bits);
+            ch_mldsa_bitpack(k->s2t0 + s2_bytes + (size_t)i * 32u * CH_MLDSA_D, &t0[i],
+                             1 << (CH_MLDSA_D - 1), CH_MLDSA_D);
+        }
     } else if (sk_len == p->sk_bytes) {
-        if (!ch_mldsa_sk_decode(k->rho, k->key, k->tr, k->s1, k->s2, k->t0, sk, p))
-            return CH_PQC_ERR_INPUT;
+        /* skDecode for its range check on s1 and s2; s2 and t0 are then kept as packed. */
+        if (!ch_mldsa_sk_decode(k->rho, k->key, k->tr, k->s1, s2, t0, sk, p)) {
+            rv = CH_PQC_ERR_INPUT;
+            goto out;
+        }
         CH_CT_PUBLIC(k->rho, sizeof k->rho); /* rho and tr = H(pk) are public */
         CH_CT_PUBLIC(k->tr, sizeof k->tr);
+        memcpy(k->s2t0, sk + p->sk_bytes - s2_bytes - (size_t)p->k * 32u * CH_MLDSA_D,
+               s2_bytes + (size_t)p->k * 32u * CH_MLDSA_D);
         ch_mldsa_expand_a(k->a, k->rho, p);
+        for (unsigned int j = 0; j < p->l; j++)
+            ch_mldsa_ntt(&k->s1[j]);
     } else {
         return CH_PQC_ERR_INPUT;
     }
-    for (unsigned int j = 0; j < p->l; j++)
-        ch_mldsa_ntt(&k->s1[j]);
-    for (unsigned int i = 0; i < p->k; i++) {
-        ch_mldsa_ntt(&k->s2[i]);
-        ch_mldsa_ntt(&k->t0[i]);
-    }
-    return CH_PQC_OK;
+out:
+    ch_wipe(s2, sizeof s2);
+    ch_wipe(t0, sizeof t0);
+    return rv;
 }
 
 /* All ones if |x| >= bound, for |x| < 2^30. */
@@ -242,7 +279,8 @@ NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign
             continue;
         /* lines 19, 21: w - <<c s2>> (kept in w, mod q) and r0 = its LowBits */
         for (unsigned int i = 0; i < p->k; i++) {
-            ch_mldsa_poly_pointwise(&tmp, &cp, &k->s2[i]);
+            s2_hat(&tmp, k, i, p);
+            ch_mldsa_poly_pointwise(&tmp, &cp, &tmp);
             ch_mldsa_invntt_tomont(&tmp);
             for (unsigned int c = 0; c < CH_MLDSA_N; c++) {
                 w[i].c[c] = ch_mldsa_freeze(w[i].c[c] - tmp.c[c]);
@@ -257,7 +295,8 @@ NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign
 
         /* lines 25-28: <<c t0>>, h = MakeHint(-<<c t0>>, w - <<c s2>> + <<c t0>>) */
         for (unsigned int i = 0; i < p->k; i++) {
-            ch_mldsa_poly_pointwise(&tmp, &cp, &k->t0[i]);
+            t0_hat(&tmp, k, i, p);
+            ch_mldsa_poly_pointwise(&tmp, &cp, &tmp);
             ch_mldsa_invntt_tomont(&tmp);
             ch_mldsa_poly_center(&tmp);
             bad |= ch_mldsa_poly_norm_exceeds(&tmp, g2);
@@ -428,15 +467,16 @@ int ch_mldsa_keypair_derand(enum ch_mldsa_set set, uint8_t *pk, uint8_t *sk,
 {
     const struct ch_mldsa_params *p = ch_mldsa_params_get(set);
     uint8_t rho[32], key[32], tr[CH_MLDSA_TR_BYTES];
-    struct ch_mldsa_poly s1[L_MAX], s2[K_MAX], t0[K_MAX];
+    struct ch_mldsa_poly s1[L_MAX], s1hat[L_MAX], s2[K_MAX], t0[K_MAX], row[L_MAX];
 
     if (p == NULL || pk == NULL || sk == NULL || seed == NULL)
         return CH_PQC_ERR_INPUT;
-    keygen_core(p, seed, rho, key, tr, s1, s2, t0, pk, NULL);
+    keygen_core(p, seed, rho, key, tr, s1, s1hat, s2, t0, pk, NULL, row);
     ch_mldsa_sk_encode(sk, rho, key, tr, s1, s2, t0, p); /* Alg. 6 line 10 */
     CH_CT_PUBLIC(pk, p->pk_bytes);
     ch_wipe(key, sizeof key);
     ch_wipe(s1, sizeof s1);
+    ch_wipe(s1hat, sizeof s1hat);
     ch_wipe(s2, sizeof s2);
     ch_wipe(t0, sizeof t0);
     return CH_PQC_OK;
