@@ -34,12 +34,15 @@ void ch_store_keys_drop(struct ch_store *s)
     ch_secmem_free(s->keys); /* wipes */
     s->keys = NULL;
     s->keys_gen = 0;
+    s->keys_epoch = 0;
 }
 
 void ch_store_keys_sync(struct ch_store *s, const struct ch_store_tok *t)
 {
-    if (s->keys != NULL && (!t->initialized || t->generation != s->keys_gen))
-        ch_store_keys_drop(s); /* another process re-initialised the token */
+    /* Another process re-initialised the token, or restored another image over it. */
+    if (s->keys != NULL &&
+        (!t->initialized || t->generation != s->keys_gen || t->epoch != s->keys_epoch))
+        ch_store_keys_drop(s);
 }
 
 static CK_RV path_build(const char *dir, uint32_t slot_id, char *out, size_t cap)
@@ -193,7 +196,11 @@ bool ch_store_tk_loaded(const struct ch_store *s)
     struct ch_store *m = (struct ch_store *)s; /* the mutex is not part of the value */
     if (m == NULL)
         return false;
+    struct ch_store_tok t;
     ch_store_lock(m);
+    /* Re-check against the database: a re-init or restore elsewhere ends the login. */
+    if (m->keys != NULL && ch_store_tok_get(m, &t) == CKR_OK)
+        ch_store_keys_sync(m, &t);
     bool loaded = m->keys != NULL;
     ch_store_unlock(m);
     return loaded;
@@ -773,21 +780,14 @@ out:
 CK_RV ch_store_changed(struct ch_store *s, bool *changed)
 {
     CH_CHECK(s != NULL && changed != NULL, CKR_ARGUMENTS_BAD);
+    struct ch_store_tok t;
     ch_store_lock(s);
-    sqlite3_stmt *st = ch_store_stmt(s, CH_ST_COUNTER_GET);
-    CK_RV rv = CKR_DEVICE_ERROR;
-    if (st != NULL) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            uint64_t c = (uint64_t)sqlite3_column_int64(st, 0);
-            *changed = !s->seen_valid || c != s->seen_counter;
-            s->seen_counter = c;
-            s->seen_valid = true;
-            rv = CKR_OK;
-        } else if (rc != SQLITE_DONE) {
-            rv = ch_store_sql_rv(rc) == CKR_OK ? CKR_DEVICE_ERROR : ch_store_sql_rv(rc);
-        }
-        (void)sqlite3_reset(st);
+    CK_RV rv = ch_store_tok_get(s, &t); /* one row: cheap */
+    if (rv == CKR_OK) {
+        ch_store_keys_sync(s, &t);
+        *changed = !s->seen_valid || t.change_counter != s->seen_counter;
+        s->seen_counter = t.change_counter;
+        s->seen_valid = true;
     }
     ch_store_unlock(s);
     return rv;
@@ -1024,7 +1024,8 @@ CK_RV ch_store_restore(const struct ch_store_config *cfg, uint32_t slot_id, cons
     CH_TRY_OUT(ch_store_db_open(path, &dst));
     char sql[128];
     (void)snprintf(sql, sizeof(sql),
-                   "UPDATE token SET change_counter = max(change_counter, %lld) + 1 WHERE id = 1",
+                   "UPDATE token SET change_counter = max(change_counter, %lld) + 1,"
+                   " epoch = abs(random() / 2) WHERE id = 1",
                    (long long)old_counter);
     CH_TRY_OUT(ch_store_sql_rv(sqlite3_exec(dst, sql, NULL, NULL, NULL)));
     rv = CKR_OK;

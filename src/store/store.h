@@ -73,6 +73,8 @@ CH_MUST_CHECK CK_RV ch_store_login(struct ch_store *s, enum ch_store_user who, c
                                    size_t pin_len, bool load_tk);
 /* Forget TK. */
 void ch_store_logout(struct ch_store *s);
+/* Whether TK is loaded; re-checks the database first: a re-initialisation or restore by any
+ * handle or process ends the login (TK forgotten). */
 bool ch_store_tk_loaded(const struct ch_store *s);
 
 /* C_InitPIN: TK must be loaded (the SO is logged in) else CKR_USER_NOT_LOGGED_IN. Wraps TK
@@ -155,6 +157,7 @@ CH_MUST_CHECK CK_RV ch_store_snapshot(struct ch_store *s, uint8_t **buf, size_t 
  * is validated in memory (opens as SQLite, quick_check, our application id and schema version,
  * the token row), then copied with SQLite's backup API in one write transaction, so open
  * handles (also in other processes) see the old token or the new, and ch_store_changed fires.
+ * Every login on the token ends (open handles forget TK: the image may hold another TK).
  * CKR_OK, CKR_ARGUMENTS_BAD (not a store image), CKR_HOST_MEMORY, CKR_DEVICE_ERROR. */
 CH_MUST_CHECK CK_RV ch_store_restore(const struct ch_store_config *cfg, uint32_t slot_id,
                                      const uint8_t *buf, size_t len);

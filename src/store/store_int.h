@@ -62,7 +62,6 @@ enum ch_store_stmt {
     CH_ST_OBJ_DELETE,
     CH_ST_OBJ_GET,
     CH_ST_OBJ_ALL,
-    CH_ST_COUNTER_GET,
     CH_ST_META_PUT,
     CH_ST_META_GET,
     CH_ST_COUNT_
@@ -81,6 +80,7 @@ struct ch_store {
     uint32_t slot;
     struct ch_store_keys *keys; /* NULL unless logged in; ch_secmem */
     uint64_t keys_gen;          /* generation the keys belong to */
+    uint64_t keys_epoch;        /* and the database epoch (changed by a restore) */
     bool seen_valid;
     uint64_t seen_counter; /* change_counter at the last ch_store_changed */
 };
@@ -98,6 +98,7 @@ struct ch_store_tok {
     uint64_t next_id;
     uint64_t write_seq;
     uint64_t change_counter;
+    uint64_t epoch; /* random; replaced by every restore, so loaded keys of the old content go */
 };
 
 /* A PIN wrap row (§3). */
@@ -182,6 +183,6 @@ void ch_store_lock(struct ch_store *s);
 void ch_store_unlock(struct ch_store *s);
 /* Wipe and drop the loaded keys. Mutex held. */
 void ch_store_keys_drop(struct ch_store *s);
-/* Drop the keys if they belong to another generation than the row's. Mutex held. */
+/* Drop the keys if they belong to another generation or epoch than the row's. Mutex held. */
 void ch_store_keys_sync(struct ch_store *s, const struct ch_store_tok *t);
 #endif

@@ -18,6 +18,7 @@ struct attempt {
     struct ch_store_wrap wrap;
     char serial[CH_STORE_SERIAL_LEN + 1];
     uint64_t generation;
+    uint64_t epoch;
     uint32_t prev_failures;
 };
 
@@ -73,6 +74,7 @@ static CK_RV attempt_start(struct ch_store *s, enum ch_store_user who, struct at
     CH_TRY_OUT(fail_set(s, who, now, lock));
     memcpy(a->serial, t.serial, sizeof(a->serial));
     a->generation = t.generation;
+    a->epoch = t.epoch;
 out:
     return ch_store_wtx_end(s, rv);
 }
@@ -93,7 +95,7 @@ static CK_RV attempt_success(struct ch_store *s, enum ch_store_user who, const s
     CH_TRY_OUT(rv);
     /* Re-init or PIN change in between: what we verified is gone (not counted as a failure,
      * but the counter written by attempt_start stays: an attempt was made). */
-    CH_CHECK_OUT(t.initialized && t.generation == a->generation &&
+    CH_CHECK_OUT(t.initialized && t.generation == a->generation && t.epoch == a->epoch &&
                      ch_ct_eq(cur.salt, a->wrap.salt, sizeof(cur.salt)),
                  CKR_PIN_INCORRECT);
     CH_TRY_OUT(fail_set(s, who, 0, false));
@@ -149,6 +151,7 @@ CK_RV ch_store_login(struct ch_store *s, enum ch_store_user who, const uint8_t *
         ch_store_keys_drop(s);
         s->keys = keys;
         s->keys_gen = a.generation;
+        s->keys_epoch = a.epoch;
         keys = NULL;
         ch_store_unlock(s);
     }
@@ -265,7 +268,7 @@ CK_RV ch_store_init_user_pin(struct ch_store *s, const uint8_t *pin, size_t pin_
     struct ch_store_keys *keys = NULL;
     struct ch_store_tok t;
     struct ch_store_wrap w;
-    uint64_t gen = 0;
+    uint64_t gen = 0, epoch = 0;
     CK_RV rv;
 
     CH_CHECK(s != NULL && (pin != NULL || pin_len == 0), CKR_ARGUMENTS_BAD);
@@ -281,6 +284,7 @@ CK_RV ch_store_init_user_pin(struct ch_store *s, const uint8_t *pin, size_t pin_
         } else {
             memcpy(keys->tk, s->keys->tk, sizeof(keys->tk));
             gen = s->keys_gen;
+            epoch = s->keys_epoch;
         }
     }
     ch_store_unlock(s);
@@ -291,7 +295,7 @@ CK_RV ch_store_init_user_pin(struct ch_store *s, const uint8_t *pin, size_t pin_
     rv = ch_store_wtx_begin(s);
     if (rv == CKR_OK) {
         rv = ch_store_tok_get(s, &t);
-        if (rv == CKR_OK && (t.generation != gen || !t.initialized))
+        if (rv == CKR_OK && (t.generation != gen || t.epoch != epoch || !t.initialized))
             rv = CKR_USER_NOT_LOGGED_IN; /* re-initialised meanwhile: our TK is stale */
         if (rv == CKR_OK)
             rv = ch_store_wrap_put(s, CH_STORE_USER, &w);
@@ -328,7 +332,7 @@ CK_RV ch_store_set_pin(struct ch_store *s, enum ch_store_user who, const uint8_t
         if (rv == CKR_OK)
             rv = ch_store_wrap_get(s, who, &cur);
         /* Only replace the wrap we verified against (no concurrent change or re-init). */
-        if (rv == CKR_OK && (t.generation != a.generation ||
+        if (rv == CKR_OK && (t.generation != a.generation || t.epoch != a.epoch ||
                              !ch_ct_eq(cur.salt, a.wrap.salt, sizeof(cur.salt))))
             rv = CKR_PIN_INCORRECT;
         if (rv == CKR_OK)

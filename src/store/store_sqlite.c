@@ -23,7 +23,7 @@ static const char *const stmt_sql[CH_ST_COUNT_] = {
     [CH_ST_TOKEN_GET] = "SELECT initialized, label, serial, generation, user_pin_initialized,"
                         " user_failures, so_failures, user_locked, so_locked,"
                         " user_pin_to_be_changed, so_pin_to_be_changed, next_id, write_seq,"
-                        " change_counter FROM token WHERE id = 1",
+                        " change_counter, epoch FROM token WHERE id = 1",
     [CH_ST_FAIL_SET_SO] = "UPDATE token SET so_failures = ?1, so_locked = ?2,"
                           " change_counter = change_counter + 1 WHERE id = 1",
     [CH_ST_FAIL_SET_USER] = "UPDATE token SET user_failures = ?1, user_locked = ?2,"
@@ -53,7 +53,6 @@ static const char *const stmt_sql[CH_ST_COUNT_] = {
     [CH_ST_OBJ_DELETE] = "DELETE FROM object WHERE id = ?1",
     [CH_ST_OBJ_GET] = "SELECT id, version, flags, clear, sealed, mac FROM object WHERE id = ?1",
     [CH_ST_OBJ_ALL] = "SELECT id, version, flags, clear, sealed, mac FROM object ORDER BY id",
-    [CH_ST_COUNTER_GET] = "SELECT change_counter FROM token WHERE id = 1",
     [CH_ST_META_PUT] = "INSERT OR REPLACE INTO meta (key, val) VALUES (?1, ?2)",
     [CH_ST_META_GET] = "SELECT val FROM meta WHERE key = ?1",
 };
@@ -68,7 +67,7 @@ static const char schema_v1[] =
     " user_locked INTEGER NOT NULL, so_locked INTEGER NOT NULL,"
     " user_pin_to_be_changed INTEGER NOT NULL, so_pin_to_be_changed INTEGER NOT NULL,"
     " next_id INTEGER NOT NULL, write_seq INTEGER NOT NULL, change_counter INTEGER NOT NULL,"
-    " idx BLOB, idx_mac BLOB);"
+    " epoch INTEGER NOT NULL, idx BLOB, idx_mac BLOB);"
     "CREATE TABLE pin_wrap ("
     " who INTEGER PRIMARY KEY CHECK (who IN (0, 1)), iterations INTEGER NOT NULL,"
     " salt BLOB NOT NULL, nonce BLOB NOT NULL, wrapped BLOB NOT NULL);"
@@ -77,7 +76,7 @@ static const char schema_v1[] =
     " clear BLOB NOT NULL, sealed BLOB, mac BLOB);"
     "CREATE TABLE meta (key TEXT PRIMARY KEY, val BLOB NOT NULL);"
     "INSERT INTO token VALUES (1, 0, CAST(printf('%32s', '') AS BLOB), '', 0, 0, 0, 0, 0, 0,"
-    " 0, 0, 1, 0, 1, NULL, NULL);";
+    " 0, 0, 1, 0, 1, abs(random() / 2), NULL, NULL);";
 
 /* migrations[v] brings a database from schema version v to v + 1, inside one transaction. */
 static const char *const migrations[CH_STORE_SCHEMA_VERSION] = {
@@ -355,6 +354,7 @@ CK_RV ch_store_tok_get(struct ch_store *s, struct ch_store_tok *t)
     t->next_id = col_u64(st, 11);
     t->write_seq = col_u64(st, 12);
     t->change_counter = col_u64(st, 13);
+    t->epoch = col_u64(st, 14);
     rv = CKR_OK;
 out:
     (void)sqlite3_reset(st);

@@ -1064,8 +1064,55 @@ static void test_snapshot_restore(void **state)
     assert_int_equal(ch_store_restore(&f->cfg, 0, img, len), CKR_OK);
     assert_int_equal(ch_store_changed(f->s, &ch), CKR_OK);
     assert_true(ch);
+    /* Any restore ends logins (the content may be another token's): log in again. */
+    assert_false(ch_store_tk_loaded(f->s));
+    assert_int_equal(ch_store_login(f->s, CH_STORE_USER, PL(USER_PIN), true), CKR_OK);
     assert_int_equal(walk(f->s, &b), 0);
     assert_memory_equal(&a, &b, sizeof(a));
+
+    /* Another token's image (same generation, another TK) over a logged-in handle: the handle
+     * forgets its TK instead of reporting everything as tampered. */
+    {
+        static const uint8_t OTHER[] = "other-user-pin";
+        struct ch_store *s3 = NULL;
+        uint8_t *img3 = NULL;
+        size_t len3 = 0;
+        uint8_t label[32];
+        struct ch_store_config c3;
+        char dir3[64];
+        snprintf(dir3, sizeof(dir3), "/tmp/ch-store3-XXXXXX");
+        assert_non_null(mkdtemp(dir3));
+        cfg_init(&c3, dir3);
+        assert_int_equal(ch_store_open(&c3, 0, &s3), CKR_OK);
+        label_of("other", label);
+        assert_int_equal(ch_store_token_init(s3, PL(SO_PIN), label), CKR_OK);
+        assert_int_equal(ch_store_login(s3, CH_STORE_SO, PL(SO_PIN), true), CKR_OK);
+        assert_int_equal(ch_store_init_user_pin(s3, PL(OTHER)), CKR_OK);
+        assert_int_equal(ch_store_login(s3, CH_STORE_USER, PL(OTHER), true), CKR_OK);
+        assert_int_equal(ch_store_obj_create(s3, true, NULL, 0, (const uint8_t *)"o", 1, &id),
+                         CKR_OK);
+        assert_int_equal(ch_store_snapshot(s3, &img3, &len3), CKR_OK);
+        ch_store_close(s3);
+        rm_dir(dir3);
+
+        assert_true(ch_store_tk_loaded(s2));
+        assert_int_equal(ch_store_restore(&c2, 5, img3, len3), CKR_OK);
+        assert_int_equal(walk(s2, &b), 0);
+        assert_false(ch_store_tk_loaded(s2));
+        assert_int_equal(b.n, 1);
+        assert_false(b.r[0].secret_open);
+        assert_int_equal(ch_store_login(s2, CH_STORE_USER, PL(USER_PIN), true),
+                         CKR_PIN_INCORRECT);
+        assert_int_equal(ch_store_login(s2, CH_STORE_USER, PL(OTHER), true), CKR_OK);
+        assert_int_equal(walk(s2, &b), 0);
+        assert_int_equal(b.n, 1);
+        assert_memory_equal(b.r[0].secret, "o", 1);
+        /* and back */
+        assert_int_equal(ch_store_restore(&c2, 5, img, len), CKR_OK);
+        assert_false(ch_store_tk_loaded(s2));
+        assert_int_equal(ch_store_login(s2, CH_STORE_USER, PL(USER_PIN), true), CKR_OK);
+        free(img3);
+    }
 
     /* Not an image of ours. */
     uint8_t junk[1024];
