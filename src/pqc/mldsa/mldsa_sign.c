@@ -201,15 +201,15 @@ static uint32_t abs_ge(int32_t x, int32_t bound)
 }
 
 /* Alg. 7 lines 7-34 on a loaded key. The rejection decisions are the only secret-derived
- * values that steer control flow; each is reduced to one bit and declassified (FIPS 204 §3.6
- * rejection sampling reveals the number of attempts by design). ctilde of every attempt is
- * declassified too: it is the hash of a commitment and reveals nothing of y beyond w1, as the
- * Fiat-Shamir-with-aborts analysis of [FIPS 204 ref. 10] assumes public. */
-/* Kept out of line so that its 21 KiB of locals and the 20 KiB of key expansion from xi
+ * values that steer control flow; each is reduced to one bit and declassified (the rejection
+ * loop reveals its number of attempts by design). ctilde of every attempt is declassified too
+ * (SampleInBall branches on it): the zero-knowledge argument for Fiat-Shamir with aborts
+ * covers the release of a rejected attempt's commitment and challenge; only its z and h must
+ * stay hidden, and they do. Kept out of line so that its 21 KiB of locals and the key loading
  * (load_key, keygen_core) are never on the stack at the same time. */
 NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign_key *k,
-                     const uint8_t mu[CH_MLDSA_MU_BYTES], const uint8_t rnd[CH_MLDSA_RND_BYTES],
-                     uint8_t *sig)
+                              const uint8_t mu[CH_MLDSA_MU_BYTES],
+                              const uint8_t rnd[CH_MLDSA_RND_BYTES], uint8_t *sig)
 {
     struct ch_keccak st;
     uint8_t rhopp[64], ctilde[64];
