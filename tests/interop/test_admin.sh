@@ -146,6 +146,20 @@ A key import --slot 0 --pin-file "$W/user.pin" --input "$W/rsa.pem" --label rsa-
 A key import --slot 0 --pin-file "$W/user.pin" --input "$W/ec.pem" --label ec-key --id 0ec0
 A key import --slot 0 --pin-file "$W/user.pin" --input "$W/rsa-cert.pem" --label rsa-key
 
+step "DER and Ed25519 imports"
+openssl genpkey -algorithm ED25519 -out "$W/ed.pem" 2>/dev/null
+openssl pkey -in "$W/ec.pem" -outform DER -out "$W/ec.der"
+A key import --slot 0 --pin-file "$W/user.pin" --input "$W/ed.pem" --label ed-key --quiet
+A key import --slot 0 --pin-file "$W/user.pin" --input "$W/ec.der" --format der --label ec-der --quiet
+for k in ed:ed-key ec:ec-der; do
+    A key export-public --slot 0 --label "${k#*:}" --output "$W/x.pub.pem"
+    openssl pkey -in "$W/${k%%:*}.pem" -pubout | cmp -s - "$W/x.pub.pem" &&
+        ok "${k#*:} imported and exported" || bad "${k#*:} public key differs"
+    A key delete --slot 0 --pin-file "$W/user.pin" --label "${k#*:}" --quiet
+done
+printf 'not a key\n' >"$W/junk.pem"
+expect_rc 2 "junk input refused" A key import --slot 0 --pin-file "$W/user.pin" --input "$W/junk.pem" --label junk
+
 step "list"
 A key list --slot 0 --pin-file "$W/user.pin" --json >"$W/before.json"
 python3 - "$W/before.json" <<'EOF' && ok "5 objects with the expected classes" || bad "object list"
