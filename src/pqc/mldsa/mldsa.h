@@ -20,10 +20,11 @@
  *    msg may be NULL when msg_len is 0).
  *  - Verification returns CH_PQC_OK for a valid signature and CH_PQC_ERR_VERIFY for any
  *    invalid one (bad hint encoding, ||z|| too large, ctilde mismatch).
- *  - On an error the signature output is zeroed. Signing is constant time in every secret
- *    (xi, sk, K, s1, s2, t0, y, rho''), apart from what the spec reveals: the number of
- *    rejection-loop iterations and of rejected half-bytes in RejBoundedPoly. Secret
- *    intermediates are wiped before returning, on every path.
+ *  - On an error the signature output is zeroed. Key generation and signing are constant time
+ *    in every secret (xi, sk, K, s1, s2, t0, y, rho'', rnd), apart from what the algorithm
+ *    reveals by design: the number of rejection-loop attempts (and which bound ended each),
+ *    each attempt's ctilde, and the positions of rejected half-bytes in RejBoundedPoly (never
+ *    the accepted values). Secret intermediates are wiped before returning, on every path.
  *  - Stack: signing keeps the expanded matrix A-hat and NTT(s1) across the rejection attempts:
  *    about 96 KiB at its peak (arrays sized for ML-DSA-87, measured with -fstack-usage); key
  *    generation about 44 KiB and verification about 25 KiB (A-hat is streamed there). */
