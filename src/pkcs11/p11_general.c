@@ -14,6 +14,31 @@ static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;
 static uint64_t generation;
 
+/* fork(): a child must not inherit wait_lock held by some parent thread, nor a condition
+ * variable that counts the parent's waiters, which do not exist in the child. */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&wait_lock);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&wait_lock);
+}
+
+static void fork_child(void)
+{
+    wait_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    wait_cond = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+}
+
+static void register_atfork(void)
+{
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
 void ch_p11_wake_waiters(void)
 {
     pthread_mutex_lock(&wait_lock);
@@ -41,6 +66,7 @@ CH_P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
             return CKR_ARGUMENTS_BAD;
         app_mutexes_only = given == 4 && (a->flags & CKF_OS_LOCKING_OK) == 0;
     }
+    pthread_once(&atfork_once, register_atfork);
     return ch_tok_module_init(app_mutexes_only);
 }
 

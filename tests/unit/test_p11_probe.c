@@ -578,6 +578,34 @@ static void test_fork_child(void **state)
     ch_p11t_teardown(&t);
 }
 
+/* fork() while another thread may be blocked in C_WaitForSlotEvent: the child's own
+ * C_Initialize/C_Finalize must not hang on the parent's waiter, and the parent's waiter is
+ * still released by the parent's C_Finalize. */
+static void test_fork_with_waiter(void **state)
+{
+    struct ch_p11t t;
+    struct waiter w;
+    pthread_t th;
+    pid_t pid;
+    int status = -1;
+
+    assert_int_equal(ch_p11t_setup(&t, NULL), 0);
+    w.f = t.f;
+    w.rv = CKR_OK;
+    assert_int_equal(pthread_create(&th, NULL, wait_thread, &w), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(child_checks(t.f));
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(t.f->C_Finalize(NULL), CKR_OK);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rv, CKR_CRYPTOKI_NOT_INITIALIZED);
+    ch_p11t_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -592,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_legacy_parallel),
         cmocka_unit_test(test_wait_for_slot_event),
         cmocka_unit_test(test_fork_child),
+        cmocka_unit_test(test_fork_with_waiter),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
