@@ -362,7 +362,9 @@ static int verify_core(const struct ch_mldsa_params *p, const uint8_t *sig,
     uint8_t ctilde2[64];
     uint8_t w1enc[W1_MAX_BYTES];
     uint8_t h[K_MAX][CH_MLDSA_N];
-    struct ch_mldsa_poly z[L_MAX], row[L_MAX], cp, t1, w;
+    /* z[0..l) = NTT(z) and z[l] = -NTT(c); row[0..l) = row i of A-hat and row[l] = NTT(t1 2^d),
+     * so that one accumulated product gives A-hat o NTT(z) - NTT(c) o NTT(t1 2^d). */
+    struct ch_mldsa_poly z[L_MAX + 1], row[L_MAX + 1], w;
     const size_t w1_poly_bytes = 32u * p->w1_bits;
 
     if (!ch_mldsa_sig_decode(&ctilde, z, h, sig, p)) /* line 2; line 4: h = bottom */
@@ -371,25 +373,22 @@ static int verify_core(const struct ch_mldsa_params *p, const uint8_t *sig,
         if (ch_mldsa_poly_norm_exceeds(&z[j], p->gamma1 - (int32_t)p->beta))
             return CH_PQC_ERR_VERIFY;
 
-    ch_mldsa_sample_in_ball(&cp, ctilde, p->ctilde_bytes, p->tau); /* line 8 */
-    ch_mldsa_ntt(&cp);
+    ch_mldsa_sample_in_ball(&z[p->l], ctilde, p->ctilde_bytes, p->tau); /* line 8 */
+    ch_mldsa_ntt(&z[p->l]);
+    for (unsigned int c = 0; c < CH_MLDSA_N; c++)
+        z[p->l].c[c] = -z[p->l].c[c];
     for (unsigned int j = 0; j < p->l; j++)
         ch_mldsa_ntt(&z[j]);
     for (unsigned int i = 0; i < p->k; i++) {
         /* line 9: w'_approx = NTT^-1(A-hat o NTT(z) - NTT(c) o NTT(t1 2^d)), row i */
         ch_mldsa_expand_a_row(row, pk, i, p);
-        ch_mldsa_pk_unpack_t1(&t1, pk, i);
+        ch_mldsa_pk_unpack_t1(&row[p->l], pk, i);
         for (unsigned int c = 0; c < CH_MLDSA_N; c++)
-            t1.c[c] <<= CH_MLDSA_D;
-        ch_mldsa_ntt(&t1);
+            row[p->l].c[c] <<= CH_MLDSA_D;
+        ch_mldsa_ntt(&row[p->l]);
         /* One reduction for the whole row: l products below 9q^2 each plus one below 81q^2
          * stay below 144 q^2 < 2^31 q. */
-        for (unsigned int c = 0; c < CH_MLDSA_N; c++) {
-            int64_t acc = -(int64_t)cp.c[c] * t1.c[c];
-            for (unsigned int j = 0; j < p->l; j++)
-                acc += (int64_t)row[j].c[c] * z[j].c[c];
-            w.c[c] = ch_mldsa_mont_reduce(acc);
-        }
+        ch_mldsa_poly_pointwise_acc(&w, row, z, p->l + 1);
         ch_mldsa_invntt_tomont(&w);
         ch_mldsa_poly_freeze(&w);
         /* line 10: w1' = UseHint(h, w'_approx) */
