@@ -7,10 +7,14 @@
 #include <string.h>
 
 #include "mech/mech_internal.h"
+#include "mech/mech_pk.h"
 #include "util/ch_secmem.h"
 
 static const struct ch_mech_family *const families[] = {
     &ch_mech_family_digest,
+    &ch_mech_family_rsa,
+    &ch_mech_family_ec,
+    &ch_mech_family_eddsa,
 };
 
 /* Static storage: the table lives as long as the library (no allocation to leak when the

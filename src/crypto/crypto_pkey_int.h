@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* src/crypto private header of the public-key files (crypto_pkey.c, crypto_pkey_ops.c): the
+ * layout of struct ch_pkey. Names OpenSSL types; never included outside src/crypto. */
+#ifndef CH_CRYPTO_PKEY_INT_H
+#define CH_CRYPTO_PKEY_INT_H
+
+#include <pthread.h>
+
+#include "crypto/crypto_int.h"
+#include "util/ch_ct.h"
+
+/* Prepared operation contexts kept per key: an operation duplicates one (EVP_PKEY_CTX_dup /
+ * EVP_MD_CTX_copy_ex), which skips the provider look-ups of a fresh EVP_PKEY_CTX. */
+enum ch_pk_tmpl { CH_PKT_SIGN = 0, CH_PKT_VERIFY, CH_PKT_ENC, CH_PKT_DEC, CH_PKT_DERIVE,
+                  CH_PKT_VRECOVER, CH_PKT_COUNT_ };
+
+struct ch_pkey {
+    EVP_PKEY *pk;
+    enum ch_pk_type type;
+    enum ch_curve curve;
+    bool priv;
+    size_t bits; /* EVP_PKEY_get_bits */
+    size_t size; /* signature / RSA block bytes */
+    size_t olen; /* EC order (= field for the NIST curves) bytes; Ed/X public key bytes */
+    int refs;    /* atomic */
+    pthread_mutex_t lock; /* guards the lazily made templates below */
+    EVP_PKEY_CTX *tmpl[CH_PKT_COUNT_];
+    EVP_MD_CTX *ed[2]; /* EdDSA DigestSign / DigestVerify templates */
+};
+
+#endif
