@@ -61,10 +61,10 @@ void ch_mldsa_ntt(struct ch_mldsa_poly *a);
  * Following a Montgomery product (factor 2^-32) it gives the plain product. Constant time. */
 void ch_mldsa_invntt_tomont(struct ch_mldsa_poly *a);
 /* Portable forms of the two transforms (the functions above may use AVX2 instead), and
- * whether they do on this CPU. */
+ * whether the AVX2 forms (here and in mldsa_xof4.c) are used on this CPU. */
 void ch_mldsa_ntt_c(struct ch_mldsa_poly *a);
 void ch_mldsa_invntt_tomont_c(struct ch_mldsa_poly *a);
-int ch_mldsa_ntt_uses_avx2(void);
+int ch_mldsa_have_avx2(void);
 /* c = a o b (Alg. 45) with Montgomery reduction: c_i = a_i b_i 2^-32, |c_i| < q, for
  * |a_i b_i| < 2^31 q. */
 void ch_mldsa_poly_pointwise(struct ch_mldsa_poly *c, const struct ch_mldsa_poly *a,

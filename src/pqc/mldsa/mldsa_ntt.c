@@ -457,7 +457,7 @@ void ch_mldsa_poly_pointwise_acc(struct ch_mldsa_poly *c, const struct ch_mldsa_
     pointwise_any(c, a, b, n, NULL);
 }
 
-int ch_mldsa_ntt_uses_avx2(void)
+int ch_mldsa_have_avx2(void)
 {
     return have_avx2();
 }

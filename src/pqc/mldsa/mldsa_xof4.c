@@ -110,7 +110,7 @@ AVX2 static void f1600x4_avx2(uint64_t s[25][4])
 void ch_mldsa_f1600x4(uint64_t s[25][4])
 {
 #if CH_MLDSA_AVX2
-    if (ch_mldsa_ntt_uses_avx2()) {
+    if (ch_mldsa_have_avx2()) {
         f1600x4_avx2(s);
         return;
     }
