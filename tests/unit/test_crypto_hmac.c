@@ -144,6 +144,36 @@ static void test_empty_key(void **state)
     assert_int_equal(ch_crypto_hmac(CH_HASH_SHA256, zero, 1, NULL, 0, b), CKR_OK);
 }
 
+static void test_vec(void **state)
+{
+    struct ch_hmac *m = NULL;
+    uint8_t key[20];
+    uint8_t mac[32];
+    const struct ch_iov parts[] = {{(const uint8_t *)"Hi", 2}, {NULL, 0}, {(const uint8_t *)" There", 6}};
+    (void)state;
+
+    unhex(key, sizeof(key), K1);
+    assert_int_equal(ch_crypto_hmac_new(CH_HASH_SHA256, (const uint8_t *)"other", 5, &m), CKR_OK);
+    assert_int_equal(ch_crypto_hmac_vec(m, key, sizeof(key), parts, 3, mac), CKR_OK);
+    expect_hex(mac, 32, kat[1].mac);
+    /* key == NULL keeps the key just set. */
+    memset(mac, 0, sizeof(mac));
+    assert_int_equal(ch_crypto_hmac_vec(m, NULL, 0, parts, 3, mac), CKR_OK);
+    expect_hex(mac, 32, kat[1].mac);
+    /* Empty message under the "Jefe" key equals the one-shot. */
+    uint8_t one[32];
+    assert_int_equal(ch_crypto_hmac_vec(m, (const uint8_t *)"Jefe", 4, NULL, 0, mac), CKR_OK);
+    assert_int_equal(ch_crypto_hmac(CH_HASH_SHA256, (const uint8_t *)"Jefe", 4, NULL, 0, one),
+                     CKR_OK);
+    assert_memory_equal(mac, one, 32);
+    const struct ch_iov bad[] = {{NULL, 3}};
+    assert_int_equal(ch_crypto_hmac_vec(m, NULL, 0, bad, 1, mac), CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_crypto_hmac_vec(m, NULL, 0, NULL, 1, mac), CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_crypto_hmac_vec(m, NULL, 0, parts, 3, NULL), CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_crypto_hmac_vec(NULL, NULL, 0, parts, 3, mac), CKR_ARGUMENTS_BAD);
+    ch_crypto_hmac_free(m);
+}
+
 static void test_bad_args(void **state)
 {
     struct ch_hmac *m = NULL;
@@ -168,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_rfc4231),
         cmocka_unit_test(test_dup_and_reuse),
         cmocka_unit_test(test_empty_key),
+        cmocka_unit_test(test_vec),
         cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
