@@ -3,16 +3,19 @@
  * parallel-function calls. ABI layer only: argument checks here, everything else in src/token.
  * No policy, no crypto, no SQL. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "pkcs11/p11.h"
 
 /* C_WaitForSlotEvent blocks until C_Finalize (we have no hot-plug events). `generation` counts
  * C_Finalize calls; a waiter samples it while still holding a module reference (so no
- * C_Finalize can complete in between) and sleeps until it moves. */
+ * C_Finalize can complete in between) and sleeps until it moves. It is written under
+ * wait_lock (for the condition variable) but read atomically, so a waiter never takes
+ * wait_lock while it holds the module reference: no lock order to keep with src/token. */
 static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;
-static uint64_t generation;
+static _Atomic uint64_t generation;
 
 /* fork(): a child must not inherit wait_lock held by some parent thread, nor a condition
  * variable that counts the parent's waiters, which do not exist in the child. */
@@ -30,8 +33,8 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-    wait_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     wait_cond = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+    pthread_mutex_unlock(&wait_lock); /* taken by this thread in fork_prepare */
 }
 
 static void register_atfork(void)
@@ -42,7 +45,7 @@ static void register_atfork(void)
 void ch_p11_wake_waiters(void)
 {
     pthread_mutex_lock(&wait_lock);
-    generation++;
+    atomic_fetch_add(&generation, 1);
     pthread_cond_broadcast(&wait_cond);
     pthread_mutex_unlock(&wait_lock);
 }
@@ -118,14 +121,12 @@ CH_P11_EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_
         ch_tok_leave();
         return CKR_NO_EVENT;
     }
-    pthread_mutex_lock(&wait_lock);
-    seen = generation;
-    pthread_mutex_unlock(&wait_lock);
+    seen = atomic_load(&generation);
     /* Drop our module reference before sleeping: C_Finalize waits for calls in flight. */
     ch_tok_leave();
 
     pthread_mutex_lock(&wait_lock);
-    while (generation == seen)
+    while (atomic_load(&generation) == seen)
         pthread_cond_wait(&wait_cond, &wait_lock);
     pthread_mutex_unlock(&wait_lock);
     return CKR_CRYPTOKI_NOT_INITIALIZED;
