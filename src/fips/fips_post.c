@@ -76,6 +76,14 @@ static CK_RV integrity_test(bool *skipped)
         rv = CKR_DEVICE_ERROR; /* cannot even name our file: treat as a missing sidecar */
     else
         rv = ch_fips_integrity_check_file(info.dli_fname);
+    if (rv == CKR_DEVICE_ERROR && info.dli_fname != NULL && info.dli_fname[0] != '\0') {
+        /* Loaded through a symlink (libcraton_hsm.so -> libcraton_hsm.so.1.2.3)? Then the
+         * sidecar may sit beside the real file instead. */
+        char *real = realpath(info.dli_fname, NULL);
+        if (real != NULL && strcmp(real, info.dli_fname) != 0)
+            rv = ch_fips_integrity_check_file(real);
+        free(real);
+    }
     if (corrupted("module integrity"))
         rv = CKR_FUNCTION_FAILED;
     if (rv == CKR_DEVICE_ERROR && skip_missing_sidecar()) {
