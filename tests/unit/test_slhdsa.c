@@ -475,6 +475,13 @@ static void test_lanes_match_plain(void **state)
     check_lanes(CH_SLHDSA_SHA2_128F);   /* SHA-256 H, T */
     check_lanes(CH_SLHDSA_SHA2_256F);   /* SHA-512 H, T */
     check_lanes(CH_SLHDSA_SHAKE_192F);
+    /* again without the AVX-512 sixteen-lane chains (the four-lane path), and a whole
+     * sign/verify on that path */
+    ch_slhdsa_test_no_x16 = 1;
+    check_lanes(CH_SLHDSA_SHA2_128F);
+    check_lanes(CH_SLHDSA_SHA2_192F);
+    roundtrip(CH_SLHDSA_SHA2_128F);
+    ch_slhdsa_test_no_x16 = 0;
 }
 
 /* An imported private key is accepted only with its own PK.root and its exact length. */

@@ -49,6 +49,8 @@ static void store64le(uint8_t *p, uint64_t x)
         p[i] = (uint8_t)(x >> (8 * i));
 }
 
+int ch_slhdsa_test_no_x16 = 0;
+
 /* ---- Context ---- */
 
 void ch_slhdsa_ctx_init(struct ch_slhdsa_ctx *c, const struct ch_slhdsa_params *p,
@@ -97,6 +99,20 @@ void ch_slhdsa_ctx_clear(struct ch_slhdsa_ctx *c)
 }
 
 /* ---- SHA2 (§11.2) ---- */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* FIPS 180-4 §4.2.2 SHA-256 constants, for the sixteen-lane F below (sha2.c keeps its own). */
+static const uint32_t K256_F[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+#endif
 
 /* Trunc_n(SHA-256(PK.seed || toByte(0, 64-n) || ADRSc || in)) for 22 + inlen <= 55: one
  * compression of ADRSc || in || 0x80 || 0... || bitlength from the precomputed state. */
@@ -283,6 +299,176 @@ static void lane_load(struct lane *ln, uint8_t *blk, const uint8_t *x, const uin
     memcpy(blk + CH_SLHDSA_ADRSC_BYTES, x + (size_t)ln->chain * n, n);
 }
 
+#ifdef CH_SLHDSA_HAVE_AVX2
+#define X16 16
+
+/* Sixteen SHA-256 compressions of one-block F / PRF messages ADRSc || V || padding, one lane of
+ * a 512-bit register per message (FIPS 180-4 §6.2.2 in vector form). The message is built in
+ * registers from its parts: cw = ADRSc words 0-3 (shared; chain < 2^16 so word 3 carries no
+ * chain bits), chain[k] and hash[k] per lane (words 4, 5), and V = the n-byte input as nw
+ * big-endian words, which start at byte 22 and so straddle words by 16 bits. The first nw
+ * output words replace V. */
+__attribute__((target("avx512f"))) static void sha256_f_x16(const uint32_t mid[8],
+                                                            const uint32_t cw[4],
+                                                            const uint32_t chain[X16],
+                                                            const uint32_t hash[X16],
+                                                            uint32_t val[8][X16], unsigned int nw)
+{
+    __m512i w[16], v[8], V[8];
+
+    for (unsigned int i = 0; i < nw; i++)
+        V[i] = _mm512_loadu_si512((const void *)val[i]);
+    for (unsigned int i = 0; i < 4; i++)
+        w[i] = _mm512_set1_epi32((int)cw[i]);
+    w[4] = _mm512_slli_epi32(_mm512_loadu_si512((const void *)chain), 16);
+    w[5] = _mm512_or_si512(_mm512_slli_epi32(_mm512_loadu_si512((const void *)hash), 16),
+                           _mm512_srli_epi32(V[0], 16));
+    for (unsigned int i = 1; i < nw; i++)
+        w[5 + i] = _mm512_or_si512(_mm512_slli_epi32(V[i - 1], 16), _mm512_srli_epi32(V[i], 16));
+    w[5 + nw] = _mm512_or_si512(_mm512_slli_epi32(V[nw - 1], 16), _mm512_set1_epi32(0x8000));
+    for (unsigned int i = 6 + nw; i < 15; i++)
+        w[i] = _mm512_setzero_si512();
+    w[15] = _mm512_set1_epi32((int)((CH_SHA256_BLOCK_BYTES + CH_SLHDSA_ADRSC_BYTES + 4 * nw) * 8));
+    for (unsigned int i = 0; i < 8; i++)
+        v[i] = _mm512_set1_epi32((int)mid[i]);
+
+    for (unsigned int t = 0; t < 64; t++) {
+        if (t >= 16) {
+            __m512i x15 = w[(t - 15) & 15], x2 = w[(t - 2) & 15];
+            __m512i s0 = _mm512_ternarylogic_epi32(_mm512_ror_epi32(x15, 7),
+                                                   _mm512_ror_epi32(x15, 18),
+                                                   _mm512_srli_epi32(x15, 3), 0x96);
+            __m512i s1 = _mm512_ternarylogic_epi32(_mm512_ror_epi32(x2, 17),
+                                                   _mm512_ror_epi32(x2, 19),
+                                                   _mm512_srli_epi32(x2, 10), 0x96);
+            w[t & 15] = _mm512_add_epi32(_mm512_add_epi32(w[t & 15], s0),
+                                         _mm512_add_epi32(w[(t - 7) & 15], s1));
+        }
+        __m512i a = v[0], b = v[1], c = v[2], e = v[4], f = v[5], g = v[6];
+        __m512i S1 = _mm512_ternarylogic_epi32(_mm512_ror_epi32(e, 6), _mm512_ror_epi32(e, 11),
+                                               _mm512_ror_epi32(e, 25), 0x96);  /* xor3 */
+        __m512i ch = _mm512_ternarylogic_epi32(e, f, g, 0xCA);                  /* e ? f : g */
+        __m512i t1 = _mm512_add_epi32(
+            _mm512_add_epi32(v[7], S1),
+            _mm512_add_epi32(_mm512_add_epi32(ch, _mm512_set1_epi32((int)K256_F[t])),
+                             w[t & 15]));
+        __m512i S0 = _mm512_ternarylogic_epi32(_mm512_ror_epi32(a, 2), _mm512_ror_epi32(a, 13),
+                                               _mm512_ror_epi32(a, 22), 0x96);
+        __m512i maj = _mm512_ternarylogic_epi32(a, b, c, 0xE8);                 /* majority */
+        v[7] = g;
+        v[6] = f;
+        v[5] = e;
+        v[4] = _mm512_add_epi32(v[3], t1);
+        v[3] = c;
+        v[2] = b;
+        v[1] = a;
+        v[0] = _mm512_add_epi32(t1, _mm512_add_epi32(S0, maj));
+    }
+    for (unsigned int i = 0; i < nw; i++)
+        _mm512_storeu_si512((void *)val[i],
+                            _mm512_add_epi32(v[i], _mm512_set1_epi32((int)mid[i])));
+}
+
+static uint32_t load32be(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+struct lane16 {
+    unsigned int chain[X16], j[X16], end[X16];
+    uint32_t hash[X16], chainw[X16];
+    int active[X16];
+};
+
+static void lane16_load(struct lane16 *ln, unsigned int k, uint32_t val[8][X16],
+                        const uint8_t *x, const uint32_t *start, const uint32_t *steps,
+                        unsigned int *next, unsigned int len, unsigned int n)
+{
+    while (*next < len && steps[*next] == 0)
+        (*next)++;
+    if (*next == len) {
+        ln->active[k] = 0;
+        return;
+    }
+    unsigned int ci = (*next)++;
+    ln->chain[k] = ci;
+    ln->chainw[k] = ci;
+    ln->j[k] = start[ci];
+    ln->end[k] = start[ci] + steps[ci];
+    ln->active[k] = 1;
+    for (unsigned int w = 0; w < n / 4; w++)
+        val[w][k] = load32be(x + (size_t)ci * n + 4 * w);
+}
+
+/* ADRSc words 0-3 of adrs, with the chain address bytes (ADRSc 14..17) cleared. */
+static void adrsc_words(uint32_t cw[4], const uint8_t *adrs)
+{
+    uint8_t adrsc[CH_SLHDSA_ADRSC_BYTES];
+    ch_slhdsa_adrs_compress(adrsc, adrs);
+    memset(adrsc + 14, 0, 8);
+    for (unsigned int i = 0; i < 4; i++)
+        cw[i] = load32be(adrsc + 4 * i);
+}
+
+/* Alg. 6/7/8 chain loops with F = SHA-256 on sixteen AVX-512 lanes (as sha2_wots_chains). */
+__attribute__((target("avx512f"))) static void
+sha2_wots_chains_x16(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
+                     const uint32_t *steps, uint8_t *adrs, int gen_sk)
+{
+    const unsigned int n = c->p->n, len = c->p->len, nw = n / 4;
+    uint32_t val[8][X16];
+    uint32_t cw[4];
+    struct lane16 ln;
+    unsigned int next = 0;
+
+    memset(&ln, 0, sizeof ln);
+    if (gen_sk) {
+        uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
+        memcpy(sk_adrs, adrs, sizeof sk_adrs);
+        ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
+        ch_slhdsa_adrs_set_keypair(sk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
+        adrsc_words(cw, sk_adrs);
+        for (unsigned int i = 0; i < len; i += X16) {
+            for (unsigned int k = 0; k < X16; k++) {
+                ln.chainw[k] = i + k < len ? i + k : len - 1;
+                ln.hash[k] = 0;
+                for (unsigned int w = 0; w < nw; w++)
+                    val[w][k] = load32be(c->sk_seed + 4 * w);
+            }
+            sha256_f_x16(c->sha256.h, cw, ln.chainw, ln.hash, val, nw);
+            for (unsigned int k = 0; k < X16 && i + k < len; k++) {
+                for (unsigned int w = 0; w < nw; w++)
+                    store32be(x + (size_t)(i + k) * n + 4 * w, val[w][k]);
+            }
+        }
+    }
+
+    adrsc_words(cw, adrs);
+    for (unsigned int k = 0; k < X16; k++)
+        lane16_load(&ln, k, val, x, start, steps, &next, len, n);
+    for (;;) {
+        int any = 0;
+        for (unsigned int k = 0; k < X16; k++) {
+            if (ln.active[k]) {
+                ln.hash[k] = ln.j[k];
+                any = 1;
+            }
+        }
+        if (!any)
+            break;
+        sha256_f_x16(c->sha256.h, cw, ln.chainw, ln.hash, val, nw); /* idle lanes: discarded */
+        for (unsigned int k = 0; k < X16; k++) {
+            if (!ln.active[k] || ++ln.j[k] != ln.end[k])
+                continue;
+            for (unsigned int w = 0; w < nw; w++)
+                store32be(x + (size_t)ln.chain[k] * n + 4 * w, val[w][k]);
+            lane16_load(&ln, k, val, x, start, steps, &next, len, n);
+        }
+    }
+    ch_wipe(val, sizeof val);
+}
+#endif
+
 /* Alg. 6/7/8 chain loops with F = SHA-256, four chains at a time through the interleaved
  * compression: each lane holds one chain's block (ADRSc || value || padding) and takes the next
  * chain as soon as its own is done, so the lanes stay busy until the last few steps. */
@@ -298,6 +484,12 @@ static void sha2_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const ui
     struct lane ln[LANES];
     unsigned int next = 0;
 
+#ifdef CH_SLHDSA_HAVE_AVX2
+    if (!ch_slhdsa_test_no_x16 && __builtin_cpu_supports("avx512f")) {
+        sha2_wots_chains_x16(c, x, start, steps, adrs, gen_sk);
+        return;
+    }
+#endif
     if (gen_sk) {
         /* PRF(PK.seed, SK.seed, skADRS) for chains i..i+3 (Alg. 6 lines 3-5). */
         uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];

@@ -116,6 +116,11 @@ extern const struct ch_slhdsa_hash ch_slhdsa_hash_shake;
 extern const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat1;
 extern const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35;
 
+/* Test hook, never set by the library: nonzero makes the SHA2 WOTS+ chains skip the AVX-512
+ * sixteen-lane path so that tests also run the four-lane SHA-NI / portable path on CPUs that
+ * have AVX-512. Only for single-threaded test programs. */
+extern int ch_slhdsa_test_no_x16;
+
 /* Four independent Keccak-f[1600] permutations; st[i][k] is lane i of state k (AVX2 when the
  * CPU has it). */
 void ch_slhdsa_keccak_x4(uint64_t st[25][4]);
