@@ -61,6 +61,7 @@ void ch_slhdsa_ctx_init(struct ch_slhdsa_ctx *c, const struct ch_slhdsa_params *
     memcpy(c->pk_seed, pk_seed, p->n);
     if (sk_seed != NULL)
         memcpy(c->sk_seed, sk_seed, p->n);
+    c->leaf_batch = ch_slhdsa_leaf_batch(p);
 
     switch (p->family) {
     case CH_SLHDSA_FAMILY_SHAKE:
@@ -96,6 +97,18 @@ void ch_slhdsa_ctx_init(struct ch_slhdsa_ctx *c, const struct ch_slhdsa_params *
 void ch_slhdsa_ctx_clear(struct ch_slhdsa_ctx *c)
 {
     ch_wipe(c, sizeof *c);
+}
+
+/* Alg. 6 for count consecutive key pairs, one after the other (every family without a batched
+ * form). */
+static void generic_wots_pkgen_multi(const struct ch_slhdsa_ctx *c, uint8_t *pk, uint8_t *adrs,
+                                     uint32_t kp0, unsigned int count)
+{
+    for (unsigned int i = 0; i < count; i++) {
+        ch_slhdsa_adrs_set_type_and_clear(adrs, CH_SLHDSA_WOTS_HASH);
+        ch_slhdsa_adrs_set_keypair(adrs, kp0 + i);
+        ch_slhdsa_wots_pkgen(c, pk + (size_t)i * c->p->n, adrs);
+    }
 }
 
 /* ---- SHA2 (§11.2) ---- */
@@ -304,22 +317,26 @@ static void lane_load(struct lane *ln, uint8_t *blk, const uint8_t *x, const uin
 
 /* Sixteen SHA-256 compressions of one-block F / PRF messages ADRSc || V || padding, one lane of
  * a 512-bit register per message (FIPS 180-4 §6.2.2 in vector form). The message is built in
- * registers from its parts: cw = ADRSc words 0-3 (shared; chain < 2^16 so word 3 carries no
- * chain bits), chain[k] and hash[k] per lane (words 4, 5), and V = the n-byte input as nw
- * big-endian words, which start at byte 22 and so straddle words by 16 bits. The first nw
- * output words replace V. */
+ * registers from its parts: cw = ADRSc words 0-2 with the key pair, chain and hash bytes
+ * cleared (shared), kp[k], chain[k], hash[k] per lane (ADRSc bytes 10-13, 14-17, 18-21: all
+ * below 2^16 except kp), and V = the n-byte input as nw big-endian words, which start at byte
+ * 22 and so straddle words by 16 bits. The first nw output words replace V. */
 __attribute__((target("avx512f"))) static void sha256_f_x16(const uint32_t mid[8],
                                                             const uint32_t cw[4],
+                                                            const uint32_t kp[X16],
                                                             const uint32_t chain[X16],
                                                             const uint32_t hash[X16],
                                                             uint32_t val[8][X16], unsigned int nw)
 {
     __m512i w[16], v[8], V[8];
+    const __m512i vkp = _mm512_loadu_si512((const void *)kp);
 
     for (unsigned int i = 0; i < nw; i++)
         V[i] = _mm512_loadu_si512((const void *)val[i]);
-    for (unsigned int i = 0; i < 4; i++)
-        w[i] = _mm512_set1_epi32((int)cw[i]);
+    w[0] = _mm512_set1_epi32((int)cw[0]);
+    w[1] = _mm512_set1_epi32((int)cw[1]);
+    w[2] = _mm512_or_si512(_mm512_set1_epi32((int)cw[2]), _mm512_srli_epi32(vkp, 16));
+    w[3] = _mm512_slli_epi32(vkp, 16);
     w[4] = _mm512_slli_epi32(_mm512_loadu_si512((const void *)chain), 16);
     w[5] = _mm512_or_si512(_mm512_slli_epi32(_mm512_loadu_si512((const void *)hash), 16),
                            _mm512_srli_epi32(V[0], 16));
@@ -376,7 +393,7 @@ static uint32_t load32be(const uint8_t *p)
 
 struct lane16 {
     unsigned int chain[X16], j[X16], end[X16];
-    uint32_t hash[X16], chainw[X16];
+    uint32_t hash[X16], chainw[X16], kp[X16];
     int active[X16];
 };
 
@@ -400,12 +417,12 @@ static void lane16_load(struct lane16 *ln, unsigned int k, uint32_t val[8][X16],
         val[w][k] = load32be(x + (size_t)ci * n + 4 * w);
 }
 
-/* ADRSc words 0-3 of adrs, with the chain address bytes (ADRSc 14..17) cleared. */
+/* ADRSc words 0-3 of adrs with the key pair, chain and hash bytes (ADRSc 10..21) cleared. */
 static void adrsc_words(uint32_t cw[4], const uint8_t *adrs)
 {
     uint8_t adrsc[CH_SLHDSA_ADRSC_BYTES];
     ch_slhdsa_adrs_compress(adrsc, adrs);
-    memset(adrsc + 14, 0, 8);
+    memset(adrsc + 10, 0, 12);
     for (unsigned int i = 0; i < 4; i++)
         cw[i] = load32be(adrsc + 4 * i);
 }
@@ -422,6 +439,8 @@ sha2_wots_chains_x16(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *
     unsigned int next = 0;
 
     memset(&ln, 0, sizeof ln);
+    for (unsigned int k = 0; k < X16; k++)
+        ln.kp[k] = ch_slhdsa_adrs_get_keypair(adrs);
     if (gen_sk) {
         uint8_t sk_adrs[CH_SLHDSA_ADRS_BYTES];
         memcpy(sk_adrs, adrs, sizeof sk_adrs);
@@ -435,7 +454,7 @@ sha2_wots_chains_x16(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *
                 for (unsigned int w = 0; w < nw; w++)
                     val[w][k] = load32be(c->sk_seed + 4 * w);
             }
-            sha256_f_x16(c->sha256.h, cw, ln.chainw, ln.hash, val, nw);
+            sha256_f_x16(c->sha256.h, cw, ln.kp, ln.chainw, ln.hash, val, nw);
             for (unsigned int k = 0; k < X16 && i + k < len; k++) {
                 for (unsigned int w = 0; w < nw; w++)
                     store32be(x + (size_t)(i + k) * n + 4 * w, val[w][k]);
@@ -456,7 +475,7 @@ sha2_wots_chains_x16(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *
         }
         if (!any)
             break;
-        sha256_f_x16(c->sha256.h, cw, ln.chainw, ln.hash, val, nw); /* idle lanes: discarded */
+        sha256_f_x16(c->sha256.h, cw, ln.kp, ln.chainw, ln.hash, val, nw); /* idle lanes: discarded */
         for (unsigned int k = 0; k < X16; k++) {
             if (!ln.active[k] || ++ln.j[k] != ln.end[k])
                 continue;
@@ -467,7 +486,82 @@ sha2_wots_chains_x16(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *
     }
     ch_wipe(val, sizeof val);
 }
+
+/* Alg. 6 for `count` consecutive key pairs kp0.. of one XMSS tree at once: their count * len
+ * chains all have the same length w - 1, so they go through the sixteen lanes in groups of 16
+ * (PRF, then 15 F steps with the same hash address in every lane), then T_len per key. */
+__attribute__((target("avx512f"))) static void
+sha2_wots_pkgen_multi_x16(const struct ch_slhdsa_ctx *c, uint8_t *pk, uint8_t *adrs,
+                          uint32_t kp0, unsigned int count)
+{
+    const unsigned int n = c->p->n, len = c->p->len, nw = n / 4;
+    const unsigned int total = count * len;
+    uint8_t tmp[CH_SLHDSA_LEAF_BATCH_BYTES];
+    uint32_t val[8][X16], kp[X16], chain[X16], hash[X16];
+    uint32_t cw_prf[4], cw_f[4];
+    uint8_t a2[CH_SLHDSA_ADRS_BYTES];
+
+    memcpy(a2, adrs, sizeof a2);
+    ch_slhdsa_adrs_set_type_and_clear(a2, CH_SLHDSA_WOTS_PRF);
+    adrsc_words(cw_prf, a2);
+    ch_slhdsa_adrs_set_type_and_clear(a2, CH_SLHDSA_WOTS_HASH);
+    adrsc_words(cw_f, a2);
+    for (unsigned int g = 0; g < total; g += X16) {
+        for (unsigned int k = 0; k < X16; k++) {
+            unsigned int ci = g + k < total ? g + k : total - 1;
+            kp[k] = kp0 + ci / len;
+            chain[k] = ci % len;
+            hash[k] = 0;
+            for (unsigned int w = 0; w < nw; w++)
+                val[w][k] = load32be(c->sk_seed + 4 * w);
+        }
+        sha256_f_x16(c->sha256.h, cw_prf, kp, chain, hash, val, nw);   /* secret starts */
+        for (uint32_t j = 0; j < 15; j++) {
+            for (unsigned int k = 0; k < X16; k++)
+                hash[k] = j;
+            sha256_f_x16(c->sha256.h, cw_f, kp, chain, hash, val, nw);
+        }
+        for (unsigned int k = 0; k < X16 && g + k < total; k++) {
+            for (unsigned int w = 0; w < nw; w++)
+                store32be(tmp + (size_t)(g + k) * n + 4 * w, val[w][k]);
+        }
+    }
+    for (unsigned int i = 0; i < count; i++) {
+        ch_slhdsa_adrs_set_type_and_clear(a2, CH_SLHDSA_WOTS_PK);
+        ch_slhdsa_adrs_set_keypair(a2, kp0 + i);
+        c->hash->t(c, pk + (size_t)i * n, a2, tmp + (size_t)i * len * n, len);
+    }
+    ch_wipe(val, sizeof val);
+}
 #endif
+
+/* Leaves per batched call (see ch_slhdsa_ctx.leaf_batch). */
+unsigned int ch_slhdsa_leaf_batch(const struct ch_slhdsa_params *p)
+{
+#ifdef CH_SLHDSA_HAVE_AVX2
+    if (p->family != CH_SLHDSA_FAMILY_SHAKE && !ch_slhdsa_test_no_x16 &&
+        __builtin_cpu_supports("avx512f")) {
+        unsigned int b = 16;
+        while (b > 1 && (size_t)b * p->len * p->n > CH_SLHDSA_LEAF_BATCH_BYTES)
+            b /= 2;
+        return b;
+    }
+#endif
+    (void)p;
+    return 1;
+}
+
+static void sha2_wots_pkgen_multi(const struct ch_slhdsa_ctx *c, uint8_t *pk, uint8_t *adrs,
+                                  uint32_t kp0, unsigned int count)
+{
+#ifdef CH_SLHDSA_HAVE_AVX2
+    if (count > 1 && count <= c->leaf_batch) {
+        sha2_wots_pkgen_multi_x16(c, pk, adrs, kp0, count);
+        return;
+    }
+#endif
+    generic_wots_pkgen_multi(c, pk, adrs, kp0, count);
+}
 
 /* Alg. 6/7/8 chain loops with F = SHA-256, four chains at a time through the interleaved
  * compression: each lane holds one chain's block (ADRSc || value || padding) and takes the next
@@ -705,6 +799,7 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat1 = {
     .t = sha2_t_cat1,
     .chain = sha2_chain,
     .wots_chains = sha2_wots_chains,
+    .wots_pkgen_multi = sha2_wots_pkgen_multi,
     .prf_x4 = sha2_prf_x4,
     .f_x4 = sha2_f_x4,
     .h_x4 = sha2_h_x4_cat1,
@@ -719,6 +814,7 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35 = {
     .t = sha2_t_cat35,
     .chain = sha2_chain,
     .wots_chains = sha2_wots_chains,
+    .wots_pkgen_multi = sha2_wots_pkgen_multi,
     .prf_x4 = sha2_prf_x4,
     .f_x4 = sha2_f_x4,
     .h_x4 = sha2_h_x4_cat35,
@@ -1046,6 +1142,7 @@ const struct ch_slhdsa_hash ch_slhdsa_hash_shake = {
     .t = shake_t,
     .chain = shake_chain,
     .wots_chains = shake_wots_chains,
+    .wots_pkgen_multi = generic_wots_pkgen_multi,
     .prf_x4 = shake_prf_x4,
     .f_x4 = shake_f_x4,
     .h_x4 = shake_h_x4,

@@ -53,6 +53,7 @@ struct ch_slhdsa_ctx {
     const struct ch_slhdsa_hash *hash;
     uint8_t pk_seed[CH_SLHDSA_MAX_N];
     uint8_t sk_seed[CH_SLHDSA_MAX_N];   /* secret; all zero for verification */
+    unsigned int leaf_batch;            /* WOTS+ keys per wots_pkgen_multi call worth batching */
     struct ch_sha256_mid sha256;        /* SHA-256 after PK.seed || toByte(0, 64 - n) */
     struct ch_sha512_mid sha512;        /* SHA-512 after PK.seed || toByte(0, 128 - n) */
 };
@@ -96,6 +97,11 @@ struct ch_slhdsa_hash {
      * and hash words are left unspecified. x is len * n bytes. */
     void (*wots_chains)(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
                         const uint32_t *steps, uint8_t *adrs, int gen_sk);
+    /* Alg. 6 for the count key pairs kp0 .. kp0 + count - 1 of the XMSS tree named by adrs
+     * (layer, tree): pk + i * n gets key kp0 + i. count <= c->leaf_batch when batching pays;
+     * any count works. adrs type/key pair words are left unspecified. */
+    void (*wots_pkgen_multi)(const struct ch_slhdsa_ctx *c, uint8_t *pk, uint8_t *adrs,
+                             uint32_t kp0, unsigned int count);
     /* Four independent PRF / F / H calls: out[k] = PRF(.., adrs[k]) etc. An out[k] may alias
      * any in[j]: all inputs are read before any output is written. */
     void (*prf_x4)(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
@@ -115,6 +121,13 @@ struct ch_slhdsa_hash {
 extern const struct ch_slhdsa_hash ch_slhdsa_hash_shake;
 extern const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat1;
 extern const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35;
+
+/* Stack bound of one batched leaf computation (count * len * n bytes). */
+#define CH_SLHDSA_LEAF_BATCH_BYTES 10240
+
+/* How many WOTS+ keys one wots_pkgen_multi call should compute for parameter set p on this CPU
+ * (1: no batching). */
+unsigned int ch_slhdsa_leaf_batch(const struct ch_slhdsa_params *p);
 
 /* Test hook, never set by the library: nonzero makes the SHA2 WOTS+ chains skip the AVX-512
  * sixteen-lane path so that tests also run the four-lane SHA-NI / portable path on CPUs that

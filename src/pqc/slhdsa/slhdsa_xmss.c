@@ -5,6 +5,27 @@
 
 #include "pqc/slhdsa/slhdsa_internal.h"
 
+/* Alg. 9 for a subtree whose 2^z leaves fit one batched call: the leaves together, then the
+ * inner nodes level by level, in place. Same addresses and results as the recursion. */
+static void xmss_node_batched(const struct ch_slhdsa_ctx *c, uint8_t *node, uint32_t i,
+                              uint32_t z, uint8_t *adrs)
+{
+    const unsigned int n = c->p->n;
+    uint8_t buf[16 * CH_SLHDSA_MAX_N];
+    const uint32_t count = 1u << z;
+
+    c->hash->wots_pkgen_multi(c, buf, adrs, i << z, count);
+    for (uint32_t h = 1; h <= z; h++) {
+        for (uint32_t idx = 0; idx < (count >> h); idx++) {
+            ch_slhdsa_adrs_set_type_and_clear(adrs, CH_SLHDSA_TREE);
+            ch_slhdsa_adrs_set_tree_height(adrs, h);
+            ch_slhdsa_adrs_set_tree_index(adrs, (i << (z - h)) + idx);
+            c->hash->h(c, buf + (size_t)idx * n, adrs, buf + (size_t)2 * idx * n);
+        }
+    }
+    memcpy(node, buf, n);
+}
+
 /* Alg. 9. The leaves of the subtree are computed once each, left to right. */
 void ch_slhdsa_xmss_node(const struct ch_slhdsa_ctx *c, uint8_t *node, uint32_t i, uint32_t z,
                          uint8_t *adrs)
@@ -12,6 +33,10 @@ void ch_slhdsa_xmss_node(const struct ch_slhdsa_ctx *c, uint8_t *node, uint32_t 
     const unsigned int n = c->p->n;
     uint8_t lr[2 * CH_SLHDSA_MAX_N];
 
+    if (z > 0 && (1u << z) <= c->leaf_batch) {
+        xmss_node_batched(c, node, i, z, adrs);
+        return;
+    }
     if (z == 0) {
         ch_slhdsa_adrs_set_type_and_clear(adrs, CH_SLHDSA_WOTS_HASH);
         ch_slhdsa_adrs_set_keypair(adrs, i);
