@@ -480,6 +480,7 @@ static void test_lanes_match_plain(void **state)
     ch_slhdsa_test_no_x16 = 1;
     check_lanes(CH_SLHDSA_SHA2_128F);
     check_lanes(CH_SLHDSA_SHA2_192F);
+    check_lanes(CH_SLHDSA_SHAKE_128F);
     roundtrip(CH_SLHDSA_SHA2_128F);
     ch_slhdsa_test_no_x16 = 0;
 }

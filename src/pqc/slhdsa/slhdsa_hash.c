@@ -1000,23 +1000,89 @@ void ch_slhdsa_keccak_x4(uint64_t st[25][4])
     ch_wipe(one, sizeof one);
 }
 
-/* Lane k of st := the one-block SHAKE256 input PK.seed || ADRS || in (inlen bytes) padded. */
-static void shake_lane_load(const struct ch_slhdsa_ctx *c, uint64_t st[25][4], unsigned int k,
-                            const uint8_t *adrs, const uint8_t *in, unsigned int inlen)
+#ifdef CH_SLHDSA_HAVE_AVX2
+/* Eight Keccak-f[1600] permutations, one 64-bit lane of a 512-bit register per state; chi and
+ * the theta parities use three-input logic (vpternlogq), rho the variable rotate. */
+__attribute__((target("avx512f"))) static void keccak_x8_avx512(uint64_t st[25][8])
+{
+    __m512i a[25], b[25], c[5], d[5];
+
+    for (unsigned int i = 0; i < 25; i++)
+        a[i] = _mm512_loadu_si512((const void *)st[i]);
+    for (unsigned int r = 0; r < 24; r++) {
+#pragma GCC unroll 5
+        for (unsigned int x = 0; x < 5; x++)              /* theta */
+            c[x] = _mm512_ternarylogic_epi64(
+                _mm512_ternarylogic_epi64(a[x], a[x + 5], a[x + 10], 0x96), a[x + 15], a[x + 20],
+                0x96);
+#pragma GCC unroll 5
+        for (unsigned int x = 0; x < 5; x++)
+            d[x] = _mm512_xor_si512(c[(x + 4) % 5], _mm512_rol_epi64(c[(x + 1) % 5], 1));
+#pragma GCC unroll 5
+        for (unsigned int y = 0; y < 5; y++) {             /* rho and pi */
+#pragma GCC unroll 5
+            for (unsigned int x = 0; x < 5; x++) {
+                __m512i v = _mm512_xor_si512(a[x + 5 * y], d[x]);
+                b[y + 5 * ((2 * x + 3 * y) % 5)] =
+                    _mm512_rolv_epi64(v, _mm512_set1_epi64((long long)keccak_rho[x + 5 * y]));
+            }
+        }
+#pragma GCC unroll 5
+        for (unsigned int y = 0; y < 5; y++) {             /* chi: b ^ (~b1 & b2) */
+#pragma GCC unroll 5
+            for (unsigned int x = 0; x < 5; x++)
+                a[x + 5 * y] = _mm512_ternarylogic_epi64(b[x + 5 * y], b[(x + 1) % 5 + 5 * y],
+                                                         b[(x + 2) % 5 + 5 * y], 0xD2);
+        }
+        a[0] = _mm512_xor_si512(a[0], _mm512_set1_epi64((long long)keccak_rc[r])); /* iota */
+    }
+    for (unsigned int i = 0; i < 25; i++)
+        _mm512_storeu_si512((void *)st[i], a[i]);
+}
+#endif
+
+#define SHAKE_MAXW 8
+
+/* Lanes the SHAKE chains use on this CPU: 8 with AVX-512, else 4. */
+static unsigned int shake_lanes(void)
+{
+#ifdef CH_SLHDSA_HAVE_AVX2
+    if (!ch_slhdsa_test_no_x16 && __builtin_cpu_supports("avx512f"))
+        return 8;
+#endif
+    return 4;
+}
+
+/* All W states of st (lane i of state k at st[i * W + k]) through Keccak-f[1600]. */
+static void shake_permute(uint64_t *st, unsigned int W)
+{
+#ifdef CH_SLHDSA_HAVE_AVX2
+    if (W == 8) {
+        keccak_x8_avx512((uint64_t(*)[8])st);
+        return;
+    }
+#endif
+    ch_slhdsa_keccak_x4((uint64_t(*)[4])st);
+}
+
+/* State k of st := the one-block SHAKE256 input PK.seed || ADRS || in (inlen bytes) padded. */
+static void shake_lane_load(const struct ch_slhdsa_ctx *c, uint64_t *st, unsigned int W,
+                            unsigned int k, const uint8_t *adrs, const uint8_t *in,
+                            unsigned int inlen)
 {
     const unsigned int nw = c->p->n / 8;
     unsigned int w = 0;
 
     for (unsigned int i = 0; i < nw; i++)
-        st[w++][k] = load64le(c->pk_seed + 8 * i);
+        st[W * w++ + k] = load64le(c->pk_seed + 8 * i);
     for (unsigned int i = 0; i < CH_SLHDSA_ADRS_BYTES / 8; i++)
-        st[w++][k] = load64le(adrs + 8 * i);
+        st[W * w++ + k] = load64le(adrs + 8 * i);
     for (unsigned int i = 0; i < inlen / 8; i++)
-        st[w++][k] = load64le(in + 8 * i);
-    st[w++][k] = 0x1F;
+        st[W * w++ + k] = load64le(in + 8 * i);
+    st[W * w++ + k] = 0x1F;
     while (w < 25)
-        st[w++][k] = 0;
-    st[CH_SHAKE256_RATE / 8 - 1][k] ^= 0x8000000000000000ull;
+        st[W * w++ + k] = 0;
+    st[W * (CH_SHAKE256_RATE / 8 - 1) + k] ^= 0x8000000000000000ull;
 }
 
 /* Four shake_one at once. */
@@ -1024,14 +1090,14 @@ static void shake_one_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
                          const uint8_t *const adrs[4], const uint8_t *const in[4],
                          unsigned int inlen)
 {
-    uint64_t st[25][LANES];
+    uint64_t st[25 * LANES];
 
     for (unsigned int k = 0; k < LANES; k++)
-        shake_lane_load(c, st, k, adrs[k], in[k], inlen);
-    ch_slhdsa_keccak_x4(st);
+        shake_lane_load(c, st, LANES, k, adrs[k], in[k], inlen);
+    shake_permute(st, LANES);
     for (unsigned int k = 0; k < LANES; k++) {
         for (unsigned int w = 0; w < c->p->n / 8; w++)
-            store64le(out[k] + 8 * w, st[w][k]);
+            store64le(out[k] + 8 * w, st[LANES * w + k]);
     }
     ch_wipe(st, sizeof st);
 }
@@ -1055,15 +1121,35 @@ static void shake_h_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
     shake_one_x4(c, out, adrs, in, 2u * c->p->n);
 }
 
-/* Alg. 6/7/8 chain loops with F = SHAKE256, four chains at a time (as sha2_wots_chains). */
+/* Put the next chain with work to do into SHAKE lane k, or mark the lane idle. */
+static void shake_lane_next(struct lane *ln, uint8_t *ladrs, uint8_t *val, const uint8_t *x,
+                            const uint32_t *start, const uint32_t *steps, unsigned int *next,
+                            unsigned int len, unsigned int n)
+{
+    while (*next < len && steps[*next] == 0)
+        (*next)++;
+    if (*next == len) {
+        ln->active = 0;
+        return;
+    }
+    ln->chain = (*next)++;
+    ln->j = start[ln->chain];
+    ln->end = ln->j + steps[ln->chain];
+    ln->active = 1;
+    ch_slhdsa_adrs_set_chain(ladrs, ln->chain);
+    memcpy(val, x + (size_t)ln->chain * n, n);
+}
+
+/* Alg. 6/7/8 chain loops with F = SHAKE256, on 8 (AVX-512) or 4 (AVX2 / portable) Keccak
+ * states at a time, with the lane scheduling of sha2_wots_chains. */
 static void shake_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *start,
                               const uint32_t *steps, uint8_t *adrs, int gen_sk)
 {
-    const unsigned int n = c->p->n, len = c->p->len;
-    uint64_t st[25][LANES];
-    uint8_t ladrs[LANES][CH_SLHDSA_ADRS_BYTES];
-    uint8_t val[LANES][CH_SLHDSA_MAX_N];
-    struct lane ln[LANES];
+    const unsigned int n = c->p->n, len = c->p->len, W = shake_lanes();
+    uint64_t st[25 * SHAKE_MAXW];
+    uint8_t ladrs[SHAKE_MAXW][CH_SLHDSA_ADRS_BYTES];
+    uint8_t val[SHAKE_MAXW][CH_SLHDSA_MAX_N];
+    struct lane ln[SHAKE_MAXW];
     unsigned int next = 0;
 
     if (gen_sk) {
@@ -1071,63 +1157,43 @@ static void shake_wots_chains(const struct ch_slhdsa_ctx *c, uint8_t *x, const u
         memcpy(sk_adrs, adrs, sizeof sk_adrs);
         ch_slhdsa_adrs_set_type_and_clear(sk_adrs, CH_SLHDSA_WOTS_PRF);
         ch_slhdsa_adrs_set_keypair(sk_adrs, ch_slhdsa_adrs_get_keypair(adrs));
-        for (unsigned int i = 0; i < len; i += LANES) {
-            for (unsigned int k = 0; k < LANES; k++) {
+        for (unsigned int i = 0; i < len; i += W) {
+            for (unsigned int k = 0; k < W; k++) {
                 ch_slhdsa_adrs_set_chain(sk_adrs, i + k < len ? i + k : len - 1);
-                shake_lane_load(c, st, k, sk_adrs, c->sk_seed, n);
+                shake_lane_load(c, st, W, k, sk_adrs, c->sk_seed, n);
             }
-            ch_slhdsa_keccak_x4(st);
-            for (unsigned int k = 0; k < LANES && i + k < len; k++) {
+            shake_permute(st, W);
+            for (unsigned int k = 0; k < W && i + k < len; k++) {
                 for (unsigned int w = 0; w < n / 8; w++)
-                    store64le(x + (size_t)(i + k) * n + 8 * w, st[w][k]);
+                    store64le(x + (size_t)(i + k) * n + 8 * w, st[W * w + k]);
             }
         }
     }
 
-    for (unsigned int k = 0; k < LANES; k++) {
+    for (unsigned int k = 0; k < W; k++) {
         memcpy(ladrs[k], adrs, CH_SLHDSA_ADRS_BYTES);
-        ln[k].active = 0;
-        while (next < len && steps[next] == 0)
-            next++;
-        if (next < len) {
-            ln[k].chain = next++;
-            ln[k].j = start[ln[k].chain];
-            ln[k].end = ln[k].j + steps[ln[k].chain];
-            ln[k].active = 1;
-            ch_slhdsa_adrs_set_chain(ladrs[k], ln[k].chain);
-            memcpy(val[k], x + (size_t)ln[k].chain * n, n);
-        }
+        shake_lane_next(&ln[k], ladrs[k], val[k], x, start, steps, &next, len, n);
     }
     for (;;) {
         int any = 0;
-        for (unsigned int k = 0; k < LANES; k++) {
+        for (unsigned int k = 0; k < W; k++) {
             if (ln[k].active) {
                 ch_slhdsa_adrs_set_hash(ladrs[k], ln[k].j);
                 any = 1;
             }
-            shake_lane_load(c, st, k, ladrs[k], val[k], n); /* idle lanes: discarded */
+            shake_lane_load(c, st, W, k, ladrs[k], val[k], n); /* idle lanes: discarded */
         }
         if (!any)
             break;
-        ch_slhdsa_keccak_x4(st);
-        for (unsigned int k = 0; k < LANES; k++) {
+        shake_permute(st, W);
+        for (unsigned int k = 0; k < W; k++) {
             if (!ln[k].active)
                 continue;
             for (unsigned int w = 0; w < n / 8; w++)
-                store64le(val[k] + 8 * w, st[w][k]);
+                store64le(val[k] + 8 * w, st[W * w + k]);
             if (++ln[k].j == ln[k].end) {
                 memcpy(x + (size_t)ln[k].chain * n, val[k], n);
-                ln[k].active = 0;
-                while (next < len && steps[next] == 0)
-                    next++;
-                if (next < len) {
-                    ln[k].chain = next++;
-                    ln[k].j = start[ln[k].chain];
-                    ln[k].end = ln[k].j + steps[ln[k].chain];
-                    ln[k].active = 1;
-                    ch_slhdsa_adrs_set_chain(ladrs[k], ln[k].chain);
-                    memcpy(val[k], x + (size_t)ln[k].chain * n, n);
-                }
+                shake_lane_next(&ln[k], ladrs[k], val[k], x, start, steps, &next, len, n);
             }
         }
     }

@@ -129,9 +129,9 @@ extern const struct ch_slhdsa_hash ch_slhdsa_hash_sha2_cat35;
  * (1: no batching). */
 unsigned int ch_slhdsa_leaf_batch(const struct ch_slhdsa_params *p);
 
-/* Test hook, never set by the library: nonzero makes the SHA2 WOTS+ chains skip the AVX-512
- * sixteen-lane path so that tests also run the four-lane SHA-NI / portable path on CPUs that
- * have AVX-512. Only for single-threaded test programs. */
+/* Test hook, never set by the library: nonzero makes the WOTS+ chains skip the AVX-512 paths
+ * (sixteen-lane SHA-256, eight-state Keccak) so that tests also run the four-lane SHA-NI /
+ * AVX2 / portable paths on CPUs that have AVX-512. Only for single-threaded test programs. */
 extern int ch_slhdsa_test_no_x16;
 
 /* Four independent Keccak-f[1600] permutations; st[i][k] is lane i of state k (AVX2 when the
