@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Constant-time check of ML-DSA (tests/ct, run under valgrind by run_ct.sh): xi, the expanded
  * private key and rnd are marked secret (undefined for memcheck); key generation and signing
- * (pure, pre-hash, external mu, from sk and from xi, deterministic and hedged) must then run
- * without a branch or memory index depending on them. What FIPS 204 lets leak is declassified
+ * (pure, pre-hash, external mu, from sk, from xi and from a prepared key, deterministic and
+ * hedged) must then run without a branch or memory index depending on them. What FIPS 204 lets leak is declassified
  * inside the library, each at one place: rho, t1 and tr (public key material), the one-bit
  * rejection decisions and each attempt's ctilde, the accepted signature, the validity bit of
  * an imported sk, and the accept bit of each half-byte in RejBoundedPoly. Results are
@@ -29,6 +29,8 @@ static int check(enum ch_mldsa_set set, const char *name, const char *what, int 
     }
     return 0;
 }
+
+static struct ch_mldsa_prepared prepared;
 
 static int run(enum ch_mldsa_set set, const char *name)
 {
@@ -65,6 +67,11 @@ static int run(enum ch_mldsa_set set, const char *name)
     bad |= check(set, name, "HashML-DSA sign", rv, sig, NULL, 0, pk);
     rv = ch_mldsa_sign_mu_derand(set, sig, mu, rnd, sk, skb);
     bad |= check(set, name, "external-mu sign", rv, sig, NULL, 0, pk);
+    rv = ch_mldsa_prepare(set, &prepared, sk, skb);
+    if (rv == CH_PQC_OK)
+        rv = ch_mldsa_prepared_sign_derand(&prepared, sig, msg, sizeof msg, NULL, 0, rnd);
+    bad |= check(set, name, "prepared-key sign", rv, sig, msg, sizeof msg, pk);
+    ch_mldsa_prepared_clear(&prepared);
     if (!bad)
         printf("%s: ok\n", name);
     return bad;

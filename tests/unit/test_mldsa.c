@@ -567,6 +567,62 @@ static void test_prehash(void **state)
     assert_int_equal(ch_mldsa_prehash_bytes(CH_MLDSA_PH_SHAKE128), 32);
 }
 
+/* A prepared key signs exactly like the key it was prepared from, for every message form, from
+ * sk and from xi; unprepared, cleared or malformed keys are refused. */
+static struct ch_mldsa_prepared prepared; /* 69 KiB: not on the test's stack */
+
+static void test_prepared_key(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < 3; s++) {
+        struct fixture f;
+        uint8_t a[CH_MLDSA_SIG_MAX_BYTES], b[CH_MLDSA_SIG_MAX_BYTES], rnd[32], digest[32], mu[64];
+        make_fixture(&f, sets[s]);
+        fill(rnd, sizeof rnd, 21);
+        fill(digest, sizeof digest, 22);
+        fill(mu, sizeof mu, 23);
+        for (int from_seed = 0; from_seed < 2; from_seed++) {
+            assert_int_equal(ch_mldsa_prepare(f.set, &prepared, from_seed ? f.seed : f.sk,
+                                              from_seed ? sizeof f.seed : f.sk_len),
+                             CH_PQC_OK);
+            assert_int_equal(ch_mldsa_prepared_sign_derand(&prepared, a, msg, sizeof msg, ctx,
+                                                           sizeof ctx, zero_rnd),
+                             CH_PQC_OK);
+            assert_memory_equal(a, f.sig, f.sig_len);
+            assert_int_equal(ch_mldsa_prepared_hash_sign_derand(&prepared, a, CH_MLDSA_PH_SHA2_256,
+                                                                digest, 32, NULL, 0, rnd),
+                             CH_PQC_OK);
+            assert_int_equal(ch_mldsa_hash_sign_derand(f.set, b, CH_MLDSA_PH_SHA2_256, digest, 32,
+                                                       NULL, 0, rnd, f.sk, f.sk_len),
+                             CH_PQC_OK);
+            assert_memory_equal(a, b, f.sig_len);
+            assert_int_equal(ch_mldsa_prepared_sign_mu_derand(&prepared, a, mu, rnd), CH_PQC_OK);
+            assert_int_equal(ch_mldsa_sign_mu_derand(f.set, b, mu, rnd, f.sk, f.sk_len),
+                             CH_PQC_OK);
+            assert_memory_equal(a, b, f.sig_len);
+            /* a context of 256 bytes is still refused */
+            uint8_t big[256] = {0};
+            assert_int_equal(ch_mldsa_prepared_sign_derand(&prepared, a, msg, sizeof msg, big,
+                                                           sizeof big, zero_rnd),
+                             CH_PQC_ERR_CONTEXT);
+            ch_mldsa_prepared_clear(&prepared);
+            assert_int_equal(ch_mldsa_prepared_sign_derand(&prepared, a, msg, sizeof msg, NULL, 0,
+                                                           zero_rnd),
+                             CH_PQC_ERR_INPUT);
+        }
+        /* a malformed key is refused and leaves the structure cleared */
+        uint8_t sk[CH_MLDSA_SK_MAX_BYTES];
+        memcpy(sk, f.sk, f.sk_len);
+        sk[128] = 0xFF;
+        assert_int_equal(ch_mldsa_prepare(f.set, &prepared, sk, f.sk_len), CH_PQC_ERR_INPUT);
+        assert_int_equal(ch_mldsa_prepared_sign_mu_derand(&prepared, a, mu, rnd),
+                         CH_PQC_ERR_INPUT);
+        assert_int_equal(ch_mldsa_prepare(f.set, &prepared, f.sk, f.sk_len - 1),
+                         CH_PQC_ERR_INPUT);
+    }
+    ch_mldsa_prepared_clear(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -587,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_seed_equals_expanded),
         cmocka_unit_test(test_external_internal_mu),
         cmocka_unit_test(test_prehash),
+        cmocka_unit_test(test_prepared_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

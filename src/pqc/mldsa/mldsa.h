@@ -119,6 +119,47 @@ CH_PQC_MUST_CHECK int ch_mldsa_mu(enum ch_mldsa_set set, uint8_t mu[CH_MLDSA_MU_
                                   const uint8_t *msg, size_t msg_len, const uint8_t *ctx,
                                   size_t ctx_len, const uint8_t *pk, size_t pk_len);
 
+/* A private key prepared for repeated signing: Alg. 7 lines 1-5 done once (skDecode or
+ * KeyGen_internal from xi, ExpandA, NTT(s1), tr), which is about a third of the cost of a
+ * signature (more for ML-DSA-87). Caller-owned and about 69 KiB; it holds the secret key, so
+ * keep it in locked, wiped memory (ch_secmem) and end its life with ch_mldsa_prepared_clear.
+ * Signing only reads it: several threads may sign with one prepared key at once. The fields
+ * are private to src/pqc/mldsa. */
+#define CH_MLDSA_S2T0_MAX_BYTES (CH_MLDSA_K_MAX * 32 * 4 + CH_MLDSA_K_MAX * 32 * CH_MLDSA_D)
+struct ch_mldsa_prepared {
+    uint32_t magic;                    /* CH_MLDSA_PREPARED_MAGIC while prepared */
+    enum ch_mldsa_set set;
+    uint8_t rho[32], key[32], tr[CH_MLDSA_TR_BYTES];
+    struct ch_mldsa_poly s1[CH_MLDSA_L_MAX];        /* NTT(s1) */
+    uint8_t s2t0[CH_MLDSA_S2T0_MAX_BYTES];          /* s2 and t0 packed as in skEncode */
+    struct ch_mldsa_poly a[CH_MLDSA_K_MAX * CH_MLDSA_L_MAX]; /* A-hat, row major */
+};
+
+/* Prepares `key` from sk (expanded, or the 32-byte seed xi, as for signing). Errors as for
+ * signing (CH_PQC_ERR_INPUT); on error `key` is left cleared. */
+CH_PQC_MUST_CHECK int ch_mldsa_prepare(enum ch_mldsa_set set, struct ch_mldsa_prepared *key,
+                                       const uint8_t *sk, size_t sk_len);
+/* Wipes the whole structure (NULL-safe). */
+void ch_mldsa_prepared_clear(struct ch_mldsa_prepared *key);
+/* ML-DSA.Sign (Alg. 2), HashML-DSA.Sign (Alg. 4) and external-mu signing with a prepared key;
+ * same signatures and errors as the functions above (CH_PQC_ERR_INPUT also for a key that was
+ * never prepared or was cleared). sig has room for ch_mldsa_sig_bytes(key->set). */
+CH_PQC_MUST_CHECK int ch_mldsa_prepared_sign_derand(const struct ch_mldsa_prepared *key,
+                                                    uint8_t *sig, const uint8_t *msg,
+                                                    size_t msg_len, const uint8_t *ctx,
+                                                    size_t ctx_len,
+                                                    const uint8_t rnd[CH_MLDSA_RND_BYTES]);
+CH_PQC_MUST_CHECK int ch_mldsa_prepared_hash_sign_derand(const struct ch_mldsa_prepared *key,
+                                                         uint8_t *sig, enum ch_mldsa_prehash ph,
+                                                         const uint8_t *digest,
+                                                         size_t digest_len, const uint8_t *ctx,
+                                                         size_t ctx_len,
+                                                         const uint8_t rnd[CH_MLDSA_RND_BYTES]);
+CH_PQC_MUST_CHECK int ch_mldsa_prepared_sign_mu_derand(const struct ch_mldsa_prepared *key,
+                                                       uint8_t *sig,
+                                                       const uint8_t mu[CH_MLDSA_MU_BYTES],
+                                                       const uint8_t rnd[CH_MLDSA_RND_BYTES]);
+
 /* Fixed-size forms for one parameter set N in {44, 65, 87}, e.g. ch_mldsa65_sign_derand;
  * same contracts as the generic functions above. sign_seed signs with the 32-byte seed xi. */
 #define CH_MLDSA_DECLARE_SET(N)                                                                 \

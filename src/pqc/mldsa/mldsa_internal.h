@@ -11,12 +11,6 @@
 
 #include "pqc/mldsa/mldsa_params.h"
 
-/* A polynomial of R_q or T_q. Coefficient ranges are stated at each use; the canonical
- * "mod q" form is [0, q), the "mod+-" (centered) form is [-(q-1)/2, (q-1)/2]. */
-struct ch_mldsa_poly {
-    int32_t c[CH_MLDSA_N];
-};
-
 /* q^-1 mod 2^32 (for Montgomery reduction with R = 2^32, FIPS 204 Alg. 49). */
 #define CH_MLDSA_QINV 58728449
 

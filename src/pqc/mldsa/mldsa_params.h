@@ -42,6 +42,12 @@
 /* The parameter sets, named by their Table 1 suffix. */
 enum ch_mldsa_set { CH_MLDSA_44 = 44, CH_MLDSA_65 = 65, CH_MLDSA_87 = 87 };
 
+/* A polynomial of R_q or T_q (FIPS 204 §2.3, §2.4). Coefficient ranges are stated at each use;
+ * the canonical "mod q" form is [0, q), the "mod+-" (centered) form is [-(q-1)/2, (q-1)/2]. */
+struct ch_mldsa_poly {
+    int32_t c[CH_MLDSA_N];
+};
+
 /* One parameter set (Table 1) with the encoding widths that follow from it. */
 struct ch_mldsa_params {
     enum ch_mldsa_set set;

@@ -22,20 +22,17 @@
 #define NOINLINE
 #endif
 
-/* The private key in the form the rejection loop uses (Alg. 7 lines 1-5), built once per
- * signature from sk or from xi. s1 is needed in every attempt and kept in NTT form; s2 (needed
- * in about half of the attempts) and t0 (in the last one or two) stay packed as in skEncode
- * (Alg. 24) and are unpacked and transformed one polynomial at a time when needed: 4 KiB instead
- * of 16 KiB, for about 2% more signing time. Only a is public; the rest is wiped by wipe_key(). */
-#define S2T0_MAX_BYTES (K_MAX * 32 * 4 + K_MAX * 32 * CH_MLDSA_D)
-struct sign_key {
-    uint8_t rho[32], key[32], tr[CH_MLDSA_TR_BYTES];
-    struct ch_mldsa_poly s1[L_MAX];         /* NTT domain */
-    uint8_t s2t0[S2T0_MAX_BYTES];           /* BitPack(s2[i], eta, eta) || BitPack(t0[i], ...) */
-    struct ch_mldsa_poly a[K_MAX * L_MAX];  /* A-hat, row major */
-};
+/* The private key in the form the rejection loop uses (Alg. 7 lines 1-5) is struct
+ * ch_mldsa_prepared (mldsa.h), built once per signature from sk or from xi, or once for many by
+ * ch_mldsa_prepare. s1 is needed in every attempt and kept in NTT form; s2 (needed in about
+ * half of the attempts) and t0 (in the last one or two) stay packed as in skEncode (Alg. 24) and
+ * are unpacked and transformed one polynomial at a time when needed: 4 KiB instead of 16 KiB,
+ * for about 2% more signing time. Only a is public; the rest is wiped by wipe_key(). */
+#define CH_MLDSA_PREPARED_MAGIC 0x4d4c4453u /* "MLDS" */
+_Static_assert(CH_MLDSA_S2T0_MAX_BYTES >= K_MAX * 32 * 4 + K_MAX * 32 * CH_MLDSA_D,
+               "room for packed s2 and t0");
 
-static void wipe_key(struct sign_key *k)
+static void wipe_key(struct ch_mldsa_prepared *k)
 {
     ch_wipe(k->key, sizeof k->key);
     ch_wipe(k->s1, sizeof k->s1);
@@ -43,7 +40,7 @@ static void wipe_key(struct sign_key *k)
 }
 
 /* NTT of s2[i] or t0[i] from the packed form. */
-static void s2_hat(struct ch_mldsa_poly *out, const struct sign_key *k, unsigned int i,
+static void s2_hat(struct ch_mldsa_poly *out, const struct ch_mldsa_prepared *k, unsigned int i,
                    const struct ch_mldsa_params *p)
 {
     ch_mldsa_bitunpack(out, k->s2t0 + (size_t)i * 32u * p->eta_bits, (int32_t)p->eta,
@@ -51,7 +48,7 @@ static void s2_hat(struct ch_mldsa_poly *out, const struct sign_key *k, unsigned
     ch_mldsa_ntt(out);
 }
 
-static void t0_hat(struct ch_mldsa_poly *out, const struct sign_key *k, unsigned int i,
+static void t0_hat(struct ch_mldsa_poly *out, const struct ch_mldsa_prepared *k, unsigned int i,
                    const struct ch_mldsa_params *p)
 {
     size_t off = (size_t)p->k * 32u * p->eta_bits + (size_t)i * 32u * CH_MLDSA_D;
@@ -153,7 +150,7 @@ static void keygen_core(const struct ch_mldsa_params *p, const uint8_t seed[CH_M
 
 /* Alg. 7 lines 1-5 from an expanded key (skDecode) or from xi (Alg. 6, sharing A-hat). Out of
  * line: its temporaries and the key expansion stay off the stack of the rejection loop. */
-NOINLINE static int load_key(const struct ch_mldsa_params *p, struct sign_key *k,
+NOINLINE static int load_key(const struct ch_mldsa_params *p, struct ch_mldsa_prepared *k,
                              const uint8_t *sk, size_t sk_len)
 {
     struct ch_mldsa_poly s2[K_MAX], t0[K_MAX];
@@ -207,7 +204,7 @@ static uint32_t abs_ge(int32_t x, int32_t bound)
  * covers the release of a rejected attempt's commitment and challenge; only its z and h must
  * stay hidden, and they do. Kept out of line so that its 21 KiB of locals and the key loading
  * (load_key, keygen_core) are never on the stack at the same time. */
-NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct sign_key *k,
+NOINLINE static int sign_core(const struct ch_mldsa_params *p, const struct ch_mldsa_prepared *k,
                               const uint8_t mu[CH_MLDSA_MU_BYTES],
                               const uint8_t rnd[CH_MLDSA_RND_BYTES], uint8_t *sig)
 {
@@ -337,7 +334,7 @@ out:
 static int sign_any(const struct ch_mldsa_params *p, uint8_t *sig, const struct msg_parts *m,
                     const uint8_t rnd[CH_MLDSA_RND_BYTES], const uint8_t *sk, size_t sk_len)
 {
-    struct sign_key key;
+    struct ch_mldsa_prepared key;
     uint8_t mu[CH_MLDSA_MU_BYTES];
     int rv = load_key(p, &key, sk, sk_len);
     if (rv == CH_PQC_OK) {
@@ -348,6 +345,24 @@ static int sign_any(const struct ch_mldsa_params *p, uint8_t *sig, const struct 
     if (rv == CH_PQC_OK)
         CH_CT_PUBLIC(sig, p->sig_bytes);
     else
+        memset(sig, 0, p->sig_bytes);
+    return rv;
+}
+
+/* Sign with a prepared key; the signature is zeroed on failure. */
+static int sign_prepared(const struct ch_mldsa_prepared *key, uint8_t *sig,
+                         const struct msg_parts *m, const uint8_t rnd[CH_MLDSA_RND_BYTES])
+{
+    const struct ch_mldsa_params *p = ch_mldsa_params_get(key->set);
+    uint8_t mu[CH_MLDSA_MU_BYTES];
+    int rv = CH_PQC_ERR_INPUT;
+    if (p != NULL && key->magic == CH_MLDSA_PREPARED_MAGIC) {
+        compute_mu(mu, key->tr, m);
+        rv = sign_core(p, key, mu, rnd, sig);
+    }
+    if (rv == CH_PQC_OK)
+        CH_CT_PUBLIC(sig, p->sig_bytes);
+    else if (p != NULL)
         memset(sig, 0, p->sig_bytes);
     return rv;
 }
@@ -668,6 +683,81 @@ int ch_mldsa_mu(enum ch_mldsa_set set, uint8_t mu[CH_MLDSA_MU_BYTES], const uint
     ch_shake256(tr, sizeof tr, pk, pk_len);
     compute_mu(mu, tr, &m);
     return CH_PQC_OK;
+}
+
+int ch_mldsa_prepare(enum ch_mldsa_set set, struct ch_mldsa_prepared *key, const uint8_t *sk,
+                     size_t sk_len)
+{
+    const struct ch_mldsa_params *p = ch_mldsa_params_get(set);
+    if (key == NULL)
+        return CH_PQC_ERR_INPUT;
+    memset(key, 0, sizeof *key);
+    if (p == NULL)
+        return CH_PQC_ERR_INPUT;
+    int rv = load_key(p, key, sk, sk_len);
+    if (rv != CH_PQC_OK) {
+        ch_wipe(key, sizeof *key);
+        return rv;
+    }
+    key->set = set;
+    key->magic = CH_MLDSA_PREPARED_MAGIC;
+    return CH_PQC_OK;
+}
+
+void ch_mldsa_prepared_clear(struct ch_mldsa_prepared *key)
+{
+    if (key != NULL)
+        ch_wipe(key, sizeof *key);
+}
+
+/* The set of a prepared key for the argument checks, or an invalid one. */
+static const struct ch_mldsa_params *prepared_params(const struct ch_mldsa_prepared *key)
+{
+    if (key == NULL || key->magic != CH_MLDSA_PREPARED_MAGIC)
+        return NULL;
+    return ch_mldsa_params_get(key->set);
+}
+
+int ch_mldsa_prepared_sign_derand(const struct ch_mldsa_prepared *key, uint8_t *sig,
+                                  const uint8_t *msg, size_t msg_len, const uint8_t *ctx,
+                                  size_t ctx_len, const uint8_t rnd[CH_MLDSA_RND_BYTES])
+{
+    struct msg_parts m = {0};
+    int rv = set_prefix(&m, 0, ctx, ctx_len);
+    if (rv == CH_PQC_OK)
+        rv = set_msg(&m, msg, msg_len);
+    rv = sign_args(prepared_params(key), sig, rnd, rv);
+    if (rv != CH_PQC_OK)
+        return rv;
+    return sign_prepared(key, sig, &m, rnd);
+}
+
+int ch_mldsa_prepared_hash_sign_derand(const struct ch_mldsa_prepared *key, uint8_t *sig,
+                                       enum ch_mldsa_prehash ph, const uint8_t *digest,
+                                       size_t digest_len, const uint8_t *ctx, size_t ctx_len,
+                                       const uint8_t rnd[CH_MLDSA_RND_BYTES])
+{
+    struct msg_parts m = {0};
+    uint8_t oid[11];
+    int rv = set_prefix(&m, 1, ctx, ctx_len);
+    if (rv == CH_PQC_OK)
+        rv = set_prehash(&m, oid, ph, digest, digest_len);
+    rv = sign_args(prepared_params(key), sig, rnd, rv);
+    if (rv != CH_PQC_OK)
+        return rv;
+    return sign_prepared(key, sig, &m, rnd);
+}
+
+int ch_mldsa_prepared_sign_mu_derand(const struct ch_mldsa_prepared *key, uint8_t *sig,
+                                     const uint8_t mu[CH_MLDSA_MU_BYTES],
+                                     const uint8_t rnd[CH_MLDSA_RND_BYTES])
+{
+    struct msg_parts m = {0};
+    int rv = sign_args(prepared_params(key), sig, rnd, mu == NULL ? CH_PQC_ERR_INPUT : CH_PQC_OK);
+    if (rv != CH_PQC_OK)
+        return rv;
+    m.mu = mu;
+    return sign_prepared(key, sig, &m, rnd);
 }
 
 /* Fixed-size wrappers (mldsa.h, CH_MLDSA_DECLARE_SET). */
