@@ -264,6 +264,55 @@ static void test_cross_check_openssl(void **state)
     }
 }
 
+/* The four-way forms equal four single ones, lane by lane. */
+static void test_x4_matches_single(void **state)
+{
+    (void)state;
+    uint64_t s4[25][4], s1[4][25];
+    for (unsigned int j = 0; j < 4; j++)
+        for (unsigned int i = 0; i < 25; i++)
+            s1[j][i] = s4[i][j] = rng();
+    for (int it = 0; it < 3; it++) {
+        ch_keccak_f1600x4(s4);
+        for (unsigned int j = 0; j < 4; j++)
+            ch_keccak_f1600(s1[j]);
+        for (unsigned int j = 0; j < 4; j++)
+            for (unsigned int i = 0; i < 25; i++)
+                assert_true(s4[i][j] == s1[j][i]);
+    }
+
+    static const size_t lens[] = {0, 1, 33, 34, 135, 136, 137, 167, 168, 169, 400};
+    uint8_t in[4][400], out[4][3 * CH_SHAKE128_RATE], want[3 * CH_SHAKE128_RATE];
+    struct ch_keccak_x4 st;
+    for (unsigned int j = 0; j < 4; j++)
+        fill(in[j], sizeof in[j]);
+    const uint8_t *const ins[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *const outs[4] = {out[0], out[1], NULL, out[3]};
+    uint8_t *const outs_next[4] = {out[0] + 2 * CH_SHAKE128_RATE, out[1] + 2 * CH_SHAKE128_RATE,
+                                   NULL, out[3] + 2 * CH_SHAKE128_RATE};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        const size_t n = lens[li];
+        ch_shake128x4_absorb_once(&st, ins, n);
+        ch_keccakx4_squeezeblocks(&st, outs, 2);
+        ch_keccakx4_squeezeblocks(&st, outs_next, 1); /* continues the stream */
+        for (unsigned int j = 0; j < 4; j++) {
+            if (j == 2)
+                continue;
+            ch_shake128(want, sizeof want, in[j], n);
+            assert_memory_equal(out[j], want, 3 * CH_SHAKE128_RATE);
+        }
+        ch_shake256x4_absorb_once(&st, ins, n);
+        ch_keccakx4_squeezeblocks(&st, outs, 2);
+        for (unsigned int j = 0; j < 4; j++) {
+            if (j == 2)
+                continue;
+            ch_shake256(want, 2 * CH_SHAKE256_RATE, in[j], n);
+            assert_memory_equal(out[j], want, 2 * CH_SHAKE256_RATE);
+        }
+    }
+    ch_keccakx4_clear(&st);
+}
+
 static void test_clear_wipes(void **state)
 {
     (void)state;
@@ -286,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_incremental_matches_oneshot),
         cmocka_unit_test(test_squeezeblocks),
         cmocka_unit_test(test_cross_check_openssl),
+        cmocka_unit_test(test_x4_matches_single),
         cmocka_unit_test(test_clear_wipes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -468,3 +468,279 @@ void ch_keccak_clear(struct ch_keccak *st)
 {
     ch_wipe(st, sizeof *st);
 }
+
+/* ---- Four sponges side by side (see fips202.h) ---- */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X4_AVX2 1
+#define AVX2_TARGET __attribute__((target("avx2")))
+#define ROL4(v, n) _mm256_or_si256(_mm256_slli_epi64((v), (n)), _mm256_srli_epi64((v), 64 - (n)))
+#define XOR4(a, b) _mm256_xor_si256((a), (b))
+#define ANDN4(a, b) _mm256_andnot_si256((a), (b)) /* ~a & b */
+
+/* The same rounds as ch_keccak_f1600, plane by plane and two per iteration, with each of the
+ * four states in one 64-bit lane of every register; ~b & c is one andnot. */
+AVX2_TARGET static void keccak_f1600x4_avx2(uint64_t s[25][4])
+{
+    __m256i a00, a10, a20, a30, a40,
+        a01, a11, a21, a31, a41,
+        a02, a12, a22, a32, a42,
+        a03, a13, a23, a33, a43,
+        a04, a14, a24, a34, a44;
+    __m256i e00, e10, e20, e30, e40,
+        e01, e11, e21, e31, e41,
+        e02, e12, e22, e32, e42,
+        e03, e13, e23, e33, e43,
+        e04, e14, e24, e34, e44;
+    __m256i b0, b1, b2, b3, b4, c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
+
+    a00 = _mm256_loadu_si256((const __m256i *)s[0]);
+    a10 = _mm256_loadu_si256((const __m256i *)s[1]);
+    a20 = _mm256_loadu_si256((const __m256i *)s[2]);
+    a30 = _mm256_loadu_si256((const __m256i *)s[3]);
+    a40 = _mm256_loadu_si256((const __m256i *)s[4]);
+    a01 = _mm256_loadu_si256((const __m256i *)s[5]);
+    a11 = _mm256_loadu_si256((const __m256i *)s[6]);
+    a21 = _mm256_loadu_si256((const __m256i *)s[7]);
+    a31 = _mm256_loadu_si256((const __m256i *)s[8]);
+    a41 = _mm256_loadu_si256((const __m256i *)s[9]);
+    a02 = _mm256_loadu_si256((const __m256i *)s[10]);
+    a12 = _mm256_loadu_si256((const __m256i *)s[11]);
+    a22 = _mm256_loadu_si256((const __m256i *)s[12]);
+    a32 = _mm256_loadu_si256((const __m256i *)s[13]);
+    a42 = _mm256_loadu_si256((const __m256i *)s[14]);
+    a03 = _mm256_loadu_si256((const __m256i *)s[15]);
+    a13 = _mm256_loadu_si256((const __m256i *)s[16]);
+    a23 = _mm256_loadu_si256((const __m256i *)s[17]);
+    a33 = _mm256_loadu_si256((const __m256i *)s[18]);
+    a43 = _mm256_loadu_si256((const __m256i *)s[19]);
+    a04 = _mm256_loadu_si256((const __m256i *)s[20]);
+    a14 = _mm256_loadu_si256((const __m256i *)s[21]);
+    a24 = _mm256_loadu_si256((const __m256i *)s[22]);
+    a34 = _mm256_loadu_si256((const __m256i *)s[23]);
+    a44 = _mm256_loadu_si256((const __m256i *)s[24]);
+
+    for (unsigned int ir = 0; ir < 24; ir += 2) {
+        /* round ir: A -> E */
+        c0 = XOR4(XOR4(XOR4(a00, a01), XOR4(a02, a03)), a04);
+        c1 = XOR4(XOR4(XOR4(a10, a11), XOR4(a12, a13)), a14);
+        c2 = XOR4(XOR4(XOR4(a20, a21), XOR4(a22, a23)), a24);
+        c3 = XOR4(XOR4(XOR4(a30, a31), XOR4(a32, a33)), a34);
+        c4 = XOR4(XOR4(XOR4(a40, a41), XOR4(a42, a43)), a44);
+        d0 = XOR4(c4, ROL4(c1, 1));
+        d1 = XOR4(c0, ROL4(c2, 1));
+        d2 = XOR4(c1, ROL4(c3, 1));
+        d3 = XOR4(c2, ROL4(c4, 1));
+        d4 = XOR4(c3, ROL4(c0, 1));
+        b0 = XOR4(a00, d0);
+        b1 = ROL4(XOR4(a11, d1), 44);
+        b2 = ROL4(XOR4(a22, d2), 43);
+        b3 = ROL4(XOR4(a33, d3), 21);
+        b4 = ROL4(XOR4(a44, d4), 14);
+        e00 = XOR4(b0, ANDN4(b1, b2));
+        e10 = XOR4(b1, ANDN4(b2, b3));
+        e20 = XOR4(b2, ANDN4(b3, b4));
+        e30 = XOR4(b3, ANDN4(b4, b0));
+        e40 = XOR4(b4, ANDN4(b0, b1));
+        e00 = XOR4(e00, _mm256_set1_epi64x((long long)keccak_rc[ir]));
+        b0 = ROL4(XOR4(a30, d3), 28);
+        b1 = ROL4(XOR4(a41, d4), 20);
+        b2 = ROL4(XOR4(a02, d0), 3);
+        b3 = ROL4(XOR4(a13, d1), 45);
+        b4 = ROL4(XOR4(a24, d2), 61);
+        e01 = XOR4(b0, ANDN4(b1, b2));
+        e11 = XOR4(b1, ANDN4(b2, b3));
+        e21 = XOR4(b2, ANDN4(b3, b4));
+        e31 = XOR4(b3, ANDN4(b4, b0));
+        e41 = XOR4(b4, ANDN4(b0, b1));
+        b0 = ROL4(XOR4(a10, d1), 1);
+        b1 = ROL4(XOR4(a21, d2), 6);
+        b2 = ROL4(XOR4(a32, d3), 25);
+        b3 = ROL4(XOR4(a43, d4), 8);
+        b4 = ROL4(XOR4(a04, d0), 18);
+        e02 = XOR4(b0, ANDN4(b1, b2));
+        e12 = XOR4(b1, ANDN4(b2, b3));
+        e22 = XOR4(b2, ANDN4(b3, b4));
+        e32 = XOR4(b3, ANDN4(b4, b0));
+        e42 = XOR4(b4, ANDN4(b0, b1));
+        b0 = ROL4(XOR4(a40, d4), 27);
+        b1 = ROL4(XOR4(a01, d0), 36);
+        b2 = ROL4(XOR4(a12, d1), 10);
+        b3 = ROL4(XOR4(a23, d2), 15);
+        b4 = ROL4(XOR4(a34, d3), 56);
+        e03 = XOR4(b0, ANDN4(b1, b2));
+        e13 = XOR4(b1, ANDN4(b2, b3));
+        e23 = XOR4(b2, ANDN4(b3, b4));
+        e33 = XOR4(b3, ANDN4(b4, b0));
+        e43 = XOR4(b4, ANDN4(b0, b1));
+        b0 = ROL4(XOR4(a20, d2), 62);
+        b1 = ROL4(XOR4(a31, d3), 55);
+        b2 = ROL4(XOR4(a42, d4), 39);
+        b3 = ROL4(XOR4(a03, d0), 41);
+        b4 = ROL4(XOR4(a14, d1), 2);
+        e04 = XOR4(b0, ANDN4(b1, b2));
+        e14 = XOR4(b1, ANDN4(b2, b3));
+        e24 = XOR4(b2, ANDN4(b3, b4));
+        e34 = XOR4(b3, ANDN4(b4, b0));
+        e44 = XOR4(b4, ANDN4(b0, b1));
+        /* round ir + 1: E -> A */
+        c0 = XOR4(XOR4(XOR4(e00, e01), XOR4(e02, e03)), e04);
+        c1 = XOR4(XOR4(XOR4(e10, e11), XOR4(e12, e13)), e14);
+        c2 = XOR4(XOR4(XOR4(e20, e21), XOR4(e22, e23)), e24);
+        c3 = XOR4(XOR4(XOR4(e30, e31), XOR4(e32, e33)), e34);
+        c4 = XOR4(XOR4(XOR4(e40, e41), XOR4(e42, e43)), e44);
+        d0 = XOR4(c4, ROL4(c1, 1));
+        d1 = XOR4(c0, ROL4(c2, 1));
+        d2 = XOR4(c1, ROL4(c3, 1));
+        d3 = XOR4(c2, ROL4(c4, 1));
+        d4 = XOR4(c3, ROL4(c0, 1));
+        b0 = XOR4(e00, d0);
+        b1 = ROL4(XOR4(e11, d1), 44);
+        b2 = ROL4(XOR4(e22, d2), 43);
+        b3 = ROL4(XOR4(e33, d3), 21);
+        b4 = ROL4(XOR4(e44, d4), 14);
+        a00 = XOR4(b0, ANDN4(b1, b2));
+        a10 = XOR4(b1, ANDN4(b2, b3));
+        a20 = XOR4(b2, ANDN4(b3, b4));
+        a30 = XOR4(b3, ANDN4(b4, b0));
+        a40 = XOR4(b4, ANDN4(b0, b1));
+        a00 = XOR4(a00, _mm256_set1_epi64x((long long)keccak_rc[ir + 1]));
+        b0 = ROL4(XOR4(e30, d3), 28);
+        b1 = ROL4(XOR4(e41, d4), 20);
+        b2 = ROL4(XOR4(e02, d0), 3);
+        b3 = ROL4(XOR4(e13, d1), 45);
+        b4 = ROL4(XOR4(e24, d2), 61);
+        a01 = XOR4(b0, ANDN4(b1, b2));
+        a11 = XOR4(b1, ANDN4(b2, b3));
+        a21 = XOR4(b2, ANDN4(b3, b4));
+        a31 = XOR4(b3, ANDN4(b4, b0));
+        a41 = XOR4(b4, ANDN4(b0, b1));
+        b0 = ROL4(XOR4(e10, d1), 1);
+        b1 = ROL4(XOR4(e21, d2), 6);
+        b2 = ROL4(XOR4(e32, d3), 25);
+        b3 = ROL4(XOR4(e43, d4), 8);
+        b4 = ROL4(XOR4(e04, d0), 18);
+        a02 = XOR4(b0, ANDN4(b1, b2));
+        a12 = XOR4(b1, ANDN4(b2, b3));
+        a22 = XOR4(b2, ANDN4(b3, b4));
+        a32 = XOR4(b3, ANDN4(b4, b0));
+        a42 = XOR4(b4, ANDN4(b0, b1));
+        b0 = ROL4(XOR4(e40, d4), 27);
+        b1 = ROL4(XOR4(e01, d0), 36);
+        b2 = ROL4(XOR4(e12, d1), 10);
+        b3 = ROL4(XOR4(e23, d2), 15);
+        b4 = ROL4(XOR4(e34, d3), 56);
+        a03 = XOR4(b0, ANDN4(b1, b2));
+        a13 = XOR4(b1, ANDN4(b2, b3));
+        a23 = XOR4(b2, ANDN4(b3, b4));
+        a33 = XOR4(b3, ANDN4(b4, b0));
+        a43 = XOR4(b4, ANDN4(b0, b1));
+        b0 = ROL4(XOR4(e20, d2), 62);
+        b1 = ROL4(XOR4(e31, d3), 55);
+        b2 = ROL4(XOR4(e42, d4), 39);
+        b3 = ROL4(XOR4(e03, d0), 41);
+        b4 = ROL4(XOR4(e14, d1), 2);
+        a04 = XOR4(b0, ANDN4(b1, b2));
+        a14 = XOR4(b1, ANDN4(b2, b3));
+        a24 = XOR4(b2, ANDN4(b3, b4));
+        a34 = XOR4(b3, ANDN4(b4, b0));
+        a44 = XOR4(b4, ANDN4(b0, b1));
+    }
+
+    _mm256_storeu_si256((__m256i *)s[0], a00);
+    _mm256_storeu_si256((__m256i *)s[1], a10);
+    _mm256_storeu_si256((__m256i *)s[2], a20);
+    _mm256_storeu_si256((__m256i *)s[3], a30);
+    _mm256_storeu_si256((__m256i *)s[4], a40);
+    _mm256_storeu_si256((__m256i *)s[5], a01);
+    _mm256_storeu_si256((__m256i *)s[6], a11);
+    _mm256_storeu_si256((__m256i *)s[7], a21);
+    _mm256_storeu_si256((__m256i *)s[8], a31);
+    _mm256_storeu_si256((__m256i *)s[9], a41);
+    _mm256_storeu_si256((__m256i *)s[10], a02);
+    _mm256_storeu_si256((__m256i *)s[11], a12);
+    _mm256_storeu_si256((__m256i *)s[12], a22);
+    _mm256_storeu_si256((__m256i *)s[13], a32);
+    _mm256_storeu_si256((__m256i *)s[14], a42);
+    _mm256_storeu_si256((__m256i *)s[15], a03);
+    _mm256_storeu_si256((__m256i *)s[16], a13);
+    _mm256_storeu_si256((__m256i *)s[17], a23);
+    _mm256_storeu_si256((__m256i *)s[18], a33);
+    _mm256_storeu_si256((__m256i *)s[19], a43);
+    _mm256_storeu_si256((__m256i *)s[20], a04);
+    _mm256_storeu_si256((__m256i *)s[21], a14);
+    _mm256_storeu_si256((__m256i *)s[22], a24);
+    _mm256_storeu_si256((__m256i *)s[23], a34);
+    _mm256_storeu_si256((__m256i *)s[24], a44);
+}
+#endif
+
+void ch_keccak_f1600x4(uint64_t s[25][4])
+{
+#ifdef HAVE_X4_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        keccak_f1600x4_avx2(s);
+        return;
+    }
+#endif
+    uint64_t t[25];
+    for (unsigned int j = 0; j < 4; j++) {
+        for (unsigned int i = 0; i < 25; i++)
+            t[i] = s[i][j];
+        ch_keccak_f1600(t);
+        for (unsigned int i = 0; i < 25; i++)
+            s[i][j] = t[i];
+    }
+    ch_wipe(t, sizeof t);
+}
+
+static void x4_absorb_once(struct ch_keccak_x4 *st, unsigned int rate, const uint8_t *const in[4],
+                           size_t inlen)
+{
+    size_t off = 0;
+
+    memset(st->s, 0, sizeof st->s);
+    st->rate = rate;
+    while (inlen - off >= rate) {
+        for (unsigned int i = 0; i < rate / 8; i++)
+            for (unsigned int j = 0; j < 4; j++)
+                st->s[i][j] ^= load64_le(in[j] + off + 8 * i);
+        ch_keccak_f1600x4(st->s);
+        off += rate;
+    }
+    for (unsigned int j = 0; j < 4; j++) {
+        for (size_t b = 0; b < inlen - off; b++)
+            st->s[b / 8][j] ^= (uint64_t)in[j][off + b] << (8 * (b % 8));
+        st->s[(inlen - off) / 8][j] ^= (uint64_t)DS_SHAKE << (8 * ((inlen - off) % 8));
+        st->s[(rate - 1) / 8][j] ^= (uint64_t)0x80 << (8 * ((rate - 1) % 8));
+    }
+}
+
+void ch_shake128x4_absorb_once(struct ch_keccak_x4 *st, const uint8_t *const in[4], size_t inlen)
+{
+    x4_absorb_once(st, CH_SHAKE128_RATE, in, inlen);
+}
+
+void ch_shake256x4_absorb_once(struct ch_keccak_x4 *st, const uint8_t *const in[4], size_t inlen)
+{
+    x4_absorb_once(st, CH_SHAKE256_RATE, in, inlen);
+}
+
+void ch_keccakx4_squeezeblocks(struct ch_keccak_x4 *st, uint8_t *const out[4], size_t nblocks)
+{
+    for (size_t n = 0; n < nblocks; n++) {
+        ch_keccak_f1600x4(st->s);
+        for (unsigned int j = 0; j < 4; j++) {
+            if (out[j] == NULL)
+                continue;
+            for (unsigned int i = 0; i < st->rate / 8; i++)
+                store64_le(out[j] + n * st->rate + 8 * i, st->s[i][j]);
+        }
+    }
+}
+
+void ch_keccakx4_clear(struct ch_keccak_x4 *st)
+{
+    ch_wipe(st, sizeof *st);
+}

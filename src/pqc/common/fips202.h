@@ -55,4 +55,26 @@ void ch_sha3_512_final(struct ch_keccak *st, uint8_t out[64]);
 
 void ch_keccak_clear(struct ch_keccak *st);
 
+/* ---- Four sponges side by side ----------------------------------------------------------
+ * For the many independent short-seed XOF/PRF calls of ML-KEM (SampleNTT, SamplePolyCBD) and
+ * similar. Lane i (= x + 5y) of state j is s[i][j]. With AVX2 (checked at run time) the four
+ * permutations share each 256-bit register; otherwise they run one after the other. Same
+ * constant-time property as the single sponge. Convention: absorb_once pads but does not
+ * permute; each squeezed block is preceded by one permutation. */
+struct ch_keccak_x4 {
+    uint64_t s[25][4];
+    unsigned int rate;
+};
+
+/* Keccak-f[1600] on four interleaved states, in place. */
+void ch_keccak_f1600x4(uint64_t s[25][4]);
+/* Init, absorb in[j][0 .. inlen) into state j (all four inputs have the same length), and pad
+ * with the SHAKE domain bits. */
+void ch_shake128x4_absorb_once(struct ch_keccak_x4 *st, const uint8_t *const in[4], size_t inlen);
+void ch_shake256x4_absorb_once(struct ch_keccak_x4 *st, const uint8_t *const in[4], size_t inlen);
+/* Squeeze nblocks whole blocks (nblocks * rate bytes) of each stream into out[j]; a NULL
+ * out[j] drops that stream's output. */
+void ch_keccakx4_squeezeblocks(struct ch_keccak_x4 *st, uint8_t *const out[4], size_t nblocks);
+void ch_keccakx4_clear(struct ch_keccak_x4 *st);
+
 #endif
