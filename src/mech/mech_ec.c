@@ -147,9 +147,10 @@ static CK_RV ecdh_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     rv = ch_mech_pk_key(base, &k);
     if (rv != CKR_OK)
         return rv == CKR_HOST_MEMORY ? rv : CKR_KEY_TYPE_INCONSISTENT;
-    CH_CHECK_OUT(ch_mech_pk_point(prm.pPublicData, prm.ulPublicDataLen, &raw, &rl),
-                 CKR_MECHANISM_PARAM_INVALID);
     enum ch_pk_type t = ch_crypto_pkey_type(k);
+    CH_CHECK_OUT(ch_mech_pk_point(t, ch_crypto_pkey_curve(k), prm.pPublicData,
+                                  prm.ulPublicDataLen, &raw, &rl),
+                 CKR_MECHANISM_PARAM_INVALID);
     /* The peer's public key: fully validated (SP 800-56A §5.6.2.3.3) as it is built. */
     rv = t == CH_PK_EC ? ch_crypto_pkey_ec_new(ch_crypto_pkey_curve(k), raw, rl, NULL, 0, &peer)
                        : ch_crypto_pkey_raw_new(t, raw, rl, NULL, 0, &peer);

@@ -69,15 +69,17 @@ static CK_RV build_ec(const struct ch_mech_key *k, struct ch_pkey **out)
         CH_CHECK(attr(k, CKA_VALUE, &v), CKR_TEMPLATE_INCOMPLETE);
         const uint8_t *raw = v.p;
         size_t rl = v.len;
-        if (t != CH_PK_EC) /* some clients wrap the private key in an OCTET STRING */
-            (void)ch_mech_pk_point(v.p, v.len, &raw, &rl);
+        /* Some clients wrap an Ed/X private key in an OCTET STRING (same lengths as the
+         * public key for these curves). */
+        if (t != CH_PK_EC && !ch_mech_pk_point(t, c, v.p, v.len, &raw, &rl))
+            return CKR_ATTRIBUTE_VALUE_INVALID;
         return t == CH_PK_EC ? ch_crypto_pkey_ec_new(c, NULL, 0, raw, rl, out)
                              : ch_crypto_pkey_raw_new(t, NULL, 0, raw, rl, out);
     }
     CH_CHECK(attr(k, CKA_EC_POINT, &v), CKR_TEMPLATE_INCOMPLETE);
     const uint8_t *raw;
     size_t rl;
-    CH_CHECK(ch_mech_pk_point(v.p, v.len, &raw, &rl), CKR_ATTRIBUTE_VALUE_INVALID);
+    CH_CHECK(ch_mech_pk_point(t, c, v.p, v.len, &raw, &rl), CKR_ATTRIBUTE_VALUE_INVALID);
     return t == CH_PK_EC ? ch_crypto_pkey_ec_new(c, raw, rl, NULL, 0, out)
                          : ch_crypto_pkey_raw_new(t, raw, rl, NULL, 0, out);
 }
@@ -192,32 +194,51 @@ bool ch_mech_pk_params_encode(enum ch_pk_type t, enum ch_curve c, const uint8_t 
     return false;
 }
 
-bool ch_mech_pk_point(const uint8_t *v, size_t len, const uint8_t **raw, size_t *raw_len)
+/* The raw lengths a public point / key of (t, c) may have: SEC 1 compressed and uncompressed
+ * points for the prime curves, the fixed encodings of RFC 7748/8032 otherwise. */
+static bool raw_len_ok(enum ch_pk_type t, enum ch_curve c, size_t n)
+{
+    static const size_t fl[] = {[CH_CURVE_P256] = 32, [CH_CURVE_P384] = 48, [CH_CURVE_P521] = 66};
+    switch (t) {
+    case CH_PK_EC:
+        return c > CH_CURVE_NONE && c <= CH_CURVE_P521 && (n == 1 + fl[c] || n == 1 + 2 * fl[c]);
+    case CH_PK_ED25519:
+    case CH_PK_X25519:
+        return n == 32;
+    case CH_PK_ED448:
+        return n == 57;
+    case CH_PK_X448:
+        return n == 56;
+    default:
+        return false;
+    }
+}
+
+bool ch_mech_pk_point(enum ch_pk_type t, enum ch_curve c, const uint8_t *v, size_t len,
+                      const uint8_t **raw, size_t *raw_len)
 {
     if (v == NULL || len == 0)
         return false;
-    /* DER OCTET STRING, definite length in short or one/two-byte long form, covering exactly
-     * the rest; otherwise the value is taken as the raw octets. */
-    if (v[0] == 0x04 && len >= 2) {
-        size_t hdr = 0, n = 0;
-        if (v[1] < 0x80) {
-            hdr = 2;
-            n = v[1];
-        } else if (v[1] == 0x81 && len >= 3 && v[2] >= 0x80) {
-            hdr = 3;
-            n = v[2];
-        } else if (v[1] == 0x82 && len >= 4 && v[2] != 0) {
-            hdr = 4;
-            n = ((size_t)v[2] << 8) | v[3];
-        }
-        if (hdr != 0 && hdr + n == len && n > 0) {
-            *raw = v + hdr;
-            *raw_len = n;
-            return true;
-        }
+    /* The raw and DER lengths never coincide (the DER header adds 2 or 3 bytes), so the length
+     * decides: a raw-sized value is raw, anything else must be an OCTET STRING (definite length,
+     * short or one-byte long form) wrapping a raw-sized value. */
+    if (raw_len_ok(t, c, len)) {
+        *raw = v;
+        *raw_len = len;
+        return true;
     }
-    *raw = v;
-    *raw_len = len;
+    size_t hdr = 0, n = 0;
+    if (len >= 2 && v[0] == 0x04 && v[1] < 0x80) {
+        hdr = 2;
+        n = v[1];
+    } else if (len >= 3 && v[0] == 0x04 && v[1] == 0x81 && v[2] >= 0x80) {
+        hdr = 3;
+        n = v[2];
+    }
+    if (hdr == 0 || hdr + n != len || !raw_len_ok(t, c, n))
+        return false;
+    *raw = v + hdr;
+    *raw_len = n;
     return true;
 }
 

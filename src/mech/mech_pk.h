@@ -21,10 +21,11 @@ bool ch_mech_pk_params_decode(const uint8_t *v, size_t len, enum ch_pk_type *t, 
 /* The DER OID encoding of a curve (for keys decoded from PKCS#8). */
 bool ch_mech_pk_params_encode(enum ch_pk_type t, enum ch_curve c, const uint8_t **der,
                               size_t *len);
-/* A public point / public key as the application gave it: DER OCTET STRING (PKCS#11 3.0
- * §6.3.3 CKA_EC_POINT) or the raw octets (accepted too, as clients differ). `raw_len` is the
- * expected raw length when the raw form is fixed-size (0: any). */
-bool ch_mech_pk_point(const uint8_t *v, size_t len, const uint8_t **raw, size_t *raw_len);
+/* A public point / public key of curve (t, c) as the application gave it: DER OCTET STRING
+ * (PKCS#11 3.0 §6.3.3 CKA_EC_POINT) or the raw octets (accepted too, as clients differ).
+ * False when it is neither of a length the curve allows. */
+bool ch_mech_pk_point(enum ch_pk_type t, enum ch_curve c, const uint8_t *v, size_t len,
+                      const uint8_t **raw, size_t *raw_len);
 
 /* Add component `comp` of k as attribute t (secret: wiped ch_secmem copy). */
 CH_MUST_CHECK CK_RV ch_mech_pk_add_comp(struct ch_attr_list *l, CK_ATTRIBUTE_TYPE t,
