@@ -484,10 +484,19 @@ static CK_RV obj_write(struct ch_store *s, bool create, uint64_t *id, const stru
     if (s->keys != NULL)
         CH_TRY_OUT(idx_put(&x, *id, version));
     CH_TRY_OUT(counters_save(s, &t, s->keys != NULL ? &x : NULL, next_id, version));
+    s->last_version = version;
 out:
     free(sealed);
     idx_free(&x);
     return rv;
+}
+
+uint64_t ch_store_last_version(struct ch_store *s)
+{
+    ch_store_lock(s);
+    uint64_t v = s->last_version;
+    ch_store_unlock(s);
+    return v;
 }
 
 static CK_RV obj_in_check(const struct obj_in *in)

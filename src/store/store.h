@@ -115,6 +115,10 @@ CH_MUST_CHECK CK_RV ch_store_obj_update(struct ch_store *s, uint64_t id, bool is
                                         const uint8_t *clear, size_t clear_len,
                                         const uint8_t *secret, size_t secret_len);
 CH_MUST_CHECK CK_RV ch_store_obj_delete(struct ch_store *s, uint64_t id);
+/* The version this handle's most recent successful create/update gave its record (what
+ * ch_store_obj_foreach will report for it), so the caller can recognise its own writes.
+ * Meaningful when the caller serialises its writes on the handle (the token lock does). */
+uint64_t ch_store_last_version(struct ch_store *s);
 
 /* Visit every record (order by id). The record's buffers live only during the callback (the
  * opened secret part is in locked memory, wiped afterwards). With TK loaded, a record that fails

@@ -83,6 +83,7 @@ struct ch_store {
     uint64_t keys_epoch;        /* and the database epoch (changed by a restore) */
     bool seen_valid;
     uint64_t seen_counter; /* change_counter at the last ch_store_changed */
+    uint64_t last_version; /* version given by this handle's latest create/update */
 };
 
 /* The token row (§2). */

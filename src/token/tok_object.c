@@ -270,6 +270,8 @@ static CK_RV persist(struct ch_object *o, bool create)
     else
         rv = ch_store_obj_update(o->tok->store, o->store_id, o->is_private, clear, clear_len, sec,
                                  sec_len);
+    if (rv == CKR_OK)
+        o->store_version = ch_store_last_version(o->tok->store);
 out:
     free(clear);
     ch_secmem_free(sec);
@@ -465,6 +467,11 @@ CK_RV ch_obj_sync(struct ch_token *t, bool force)
         /* The token was re-initialised (maybe by another process): every object is gone. */
         ch_obj_drop_all(t);
         t->generation = ti.generation;
+    }
+    if (t->login != CH_LOGIN_NONE && !ch_store_tk_loaded(t->store)) {
+        /* Re-initialised or restored elsewhere: the store dropped the token key, so this
+         * application is logged out too. */
+        __atomic_store_n(&t->login, CH_LOGIN_NONE, __ATOMIC_RELEASE);
     }
     struct sync_ctx sc = {.tok = t, .rv = CKR_OK};
     ch_map_init(&sc.seen);
@@ -671,7 +678,6 @@ CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object
     pthread_rwlock_wrlock(&t->objs_lock);
     for (int i = 0; i < 2 && objs[i] != NULL; i++) {
         objs[i]->handle = new_handle();
-        objs[i]->store_version = 1;
         if (!index_insert(t, objs[i])) {
             rv = CKR_HOST_MEMORY;
             if (i == 1)
@@ -963,7 +969,7 @@ CK_RV ch_tok_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_
         nw->nattrs = tn;
         nw->cap = tc;
         ch_obj_refresh_flags(o);
-        o->store_version++;
+        o->store_version = nw->store_version;
         pthread_rwlock_unlock(&o->lock);
         index_relabel(t, o);
         pthread_rwlock_unlock(&t->objs_lock);
