@@ -21,6 +21,30 @@ static void polyvec_ntt(struct ch_mlkem_polyvec *v, unsigned int k)
     }
 }
 
+/* One noise polynomial to sample: SamplePolyCBD_eta(PRF_eta(seed, n)). */
+struct noise_job {
+    struct ch_mlkem_poly *p;
+    uint8_t n;
+    unsigned int eta;
+};
+
+/* Runs the jobs four at a time on the four-way PRF (the results are those of one
+ * ch_mlkem_sample_cbd per job, in any order). */
+static void sample_noise(const struct noise_job *jobs, unsigned int count, const uint8_t seed[32])
+{
+    for (unsigned int i = 0; i < count; i += 4) {
+        struct ch_mlkem_poly *r[4] = {NULL, NULL, NULL, NULL};
+        uint8_t n[4] = {0, 0, 0, 0};
+        unsigned int eta[4] = {2, 2, 2, 2};
+        for (unsigned int l = 0; l < 4 && i + l < count; l++) {
+            r[l] = jobs[i + l].p;
+            n[l] = jobs[i + l].n;
+            eta[l] = jobs[i + l].eta;
+        }
+        ch_mlkem_sample_cbd_x4(r, seed, n, eta);
+    }
+}
+
 void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint8_t *dk_pke,
                           const uint8_t d[32])
 {
@@ -31,7 +55,7 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
     uint8_t in[33];
     uint8_t rs[64]; /* rho || sigma */
     const uint8_t *rho = rs, *sigma = rs + 32;
-    uint8_t n = 0;
+    struct noise_job jobs[2 * CH_MLKEM_MAX_K] = {{NULL, 0, 0}};
 
     /* Step 1: (rho, sigma) = G(d || k), the k byte separating the parameter sets. */
     memcpy(in, d, 32);
@@ -39,11 +63,12 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
     ch_sha3_512(rs, in, sizeof in);
     CH_CT_PUBLIC(rs, 32); /* rho becomes part of ek */
 
-    /* Steps 8-15: s and e from CBD_eta1 with the running counter N. */
-    for (unsigned int i = 0; i < k; i++)
-        ch_mlkem_sample_cbd(&s.p[i], sigma, n++, p->eta1);
-    for (unsigned int i = 0; i < k; i++)
-        ch_mlkem_sample_cbd(&e.p[i], sigma, n++, p->eta1);
+    /* Steps 8-15: s[i] with N = i, e[i] with N = k + i, all CBD_eta1. */
+    for (unsigned int i = 0; i < k; i++) {
+        jobs[i] = (struct noise_job){&s.p[i], (uint8_t)i, p->eta1};
+        jobs[k + i] = (struct noise_job){&e.p[i], (uint8_t)(k + i), p->eta1};
+    }
+    sample_noise(jobs, 2 * k, sigma);
     /* Steps 16-17. */
     polyvec_ntt(&s, k);
     polyvec_ntt(&e, k);
@@ -81,7 +106,7 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     struct ch_mlkem_polyvec_cache cache;
     struct ch_mlkem_poly e2, mu, v;
     uint8_t rho[32];
-    uint8_t n = 0;
+    struct noise_job jobs[2 * CH_MLKEM_MAX_K + 1] = {{NULL, 0, 0}};
 
     /* Steps 2-3: t_hat = ByteDecode_12(ek_pke[0 : 384k]), rho = ek_pke[384k : 384k + 32]. */
     for (unsigned int i = 0; i < k; i++)
@@ -89,12 +114,13 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     memcpy(rho, ek_pke + CH_MLKEM_POLY_BYTES * k, 32);
     CH_CT_PUBLIC(rho, 32); /* public key material, even when read out of a secret dk */
 
-    /* Steps 9-17: y (eta1), e1 (eta2), e2 (eta2) with one running counter N. */
-    for (unsigned int i = 0; i < k; i++)
-        ch_mlkem_sample_cbd(&y.p[i], r, n++, p->eta1);
-    for (unsigned int i = 0; i < k; i++)
-        ch_mlkem_sample_cbd(&e1.p[i], r, n++, p->eta2);
-    ch_mlkem_sample_cbd(&e2, r, n, p->eta2);
+    /* Steps 9-17: y[i] (eta1) with N = i, e1[i] (eta2) with N = k + i, e2 (eta2) with N = 2k. */
+    for (unsigned int i = 0; i < k; i++) {
+        jobs[i] = (struct noise_job){&y.p[i], (uint8_t)i, p->eta1};
+        jobs[k + i] = (struct noise_job){&e1.p[i], (uint8_t)(k + i), p->eta2};
+    }
+    jobs[2 * k] = (struct noise_job){&e2, (uint8_t)(2 * k), p->eta2};
+    sample_noise(jobs, 2 * k + 1, r);
     /* Step 18. */
     polyvec_ntt(&y, k);
     ch_mlkem_polyvec_mulcache(&cache, &y, k);

@@ -77,14 +77,23 @@ void ch_mlkem_polyvec_basemul_acc(struct ch_mlkem_poly *r, const struct ch_mlkem
 /* mlkem_sample.c: FIPS 203 §4.2.2. */
 /* Alg. 7 SampleNTT(rho || x || y) into a (uniform mod q, NTT domain). rho is public. */
 void ch_mlkem_sample_ntt(struct ch_mlkem_poly *a, const uint8_t rho[32], uint8_t x, uint8_t y);
+/* Four SampleNTT at once (four-way SHAKE128); a[l] == NULL leaves lane l idle. XOF input of
+ * lane l: rho || xy[l][0] || xy[l][1]. */
+void ch_mlkem_sample_ntt_x4(struct ch_mlkem_poly *const a[4], const uint8_t rho[32],
+                            const uint8_t xy[4][2]);
 /* Row i of A_hat (K-PKE, Alg. 13 steps 3-7): row->p[j] = SampleNTT(rho || j || i); or row i
  * of A_hat^T (Alg. 14 steps 4-8) when `transposed`: row->p[j] = SampleNTT(rho || i || j).
- * Rows are generated one at a time so the whole matrix never sits on the stack. */
+ * Rows are generated one at a time so the whole matrix never sits on the stack; the k <= 4
+ * polynomials of a row are one four-way SampleNTT. */
 void ch_mlkem_gen_matrix_row(struct ch_mlkem_polyvec *row, const uint8_t rho[32],
                              unsigned int i, unsigned int k, int transposed);
 /* Alg. 8 SamplePolyCBD_eta(PRF_eta(sigma, n)) for eta in {2, 3}; |coeff| <= eta. */
 void ch_mlkem_sample_cbd(struct ch_mlkem_poly *r, const uint8_t sigma[32], uint8_t n,
                          unsigned int eta);
+/* The same for up to four polynomials at once (four-way SHAKE256): r[l] =
+ * SamplePolyCBD_eta[l](PRF_eta[l](sigma, n[l])); r[l] == NULL leaves lane l idle. */
+void ch_mlkem_sample_cbd_x4(struct ch_mlkem_poly *const r[4], const uint8_t sigma[32],
+                            const uint8_t n[4], const unsigned int eta[4]);
 
 /* mlkem_encode.c: FIPS 203 §4.2.1 (Compress/Decompress) and Alg. 5/6 (ByteEncode/Decode). */
 /* ByteEncode_12 of a (any int16_t coefficients, reduced to [0, q) first): 384 bytes. */
