@@ -13,7 +13,19 @@
  * count. The branches depend on XOF output from the public rho only. */
 static unsigned int rej_uniform(int16_t *r, unsigned int j, const uint8_t *buf, size_t len)
 {
-    for (size_t pos = 0; pos + 3 <= len && j < CH_MLKEM_N; pos += 3) {
+    size_t pos = 0;
+
+    /* While two more coefficients fit, store both candidates unconditionally and advance by
+     * the acceptance bits: a rejected candidate is overwritten by the next one. */
+    for (; pos + 3 <= len && j + 2 <= CH_MLKEM_N; pos += 3) {
+        const uint16_t d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0F) << 8));
+        const uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
+        r[j] = (int16_t)d1;
+        j += d1 < CH_MLKEM_Q;
+        r[j] = (int16_t)d2;
+        j += d2 < CH_MLKEM_Q;
+    }
+    for (; pos + 3 <= len && j < CH_MLKEM_N; pos += 3) {
         const uint16_t d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0F) << 8));
         const uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
         if (d1 < CH_MLKEM_Q)
