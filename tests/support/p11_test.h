@@ -28,11 +28,9 @@ struct ch_p11t {
     CK_SLOT_ID slot;           /* first slot, after ch_p11t_token_init */
 };
 
-/* dlopen flags of every test load. RTLD_NODELETE keeps the module mapped after dlclose, so its
- * process-lifetime allocations (tables built once under pthread_once) stay reachable from its
- * globals and LeakSanitizer judges them as the application would see them; what an unload
- * leaves behind is a separate question from the ABI behaviour these tests check. */
-#define CH_P11T_DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)
+/* dlopen flags of every test load. No RTLD_NODELETE: each test unloads the module, so under
+ * LeakSanitizer anything a load/initialise/finalise/unload cycle leaves behind is reported. */
+#define CH_P11T_DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
 
 /* The module path from CRATON_HSM_MODULE; aborts the test program when unset. */
 const char *ch_p11t_module_path(void);
