@@ -299,6 +299,53 @@ static void test_short_buffers_digest(void **state)
     RV(CKR_OK, t->f->C_CloseSession(h));
 }
 
+/* The same convention on a signature (ECDSA P-256, 64 bytes), and the per-entry rules on a
+ * sensitive private key. */
+static void test_short_buffers_sign(void **state)
+{
+    struct ch_p11t *t = *state;
+    const CK_FUNCTION_LIST_3_0 *f = t->f;
+    static const CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, ecdsa = {CKM_ECDSA, NULL, 0};
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE pub_tmpl[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+                               {CKA_VERIFY, &yes, 1}, {CKA_TOKEN, &no, 1}};
+    CK_ATTRIBUTE priv_tmpl[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &no, 1},
+                                {CKA_PRIVATE, &yes, 1}, {CKA_SENSITIVE, &yes, 1}};
+    CK_OBJECT_HANDLE pub, priv;
+    CK_SESSION_HANDLE h;
+    CK_BYTE hash[32], sig[128], value[64];
+    CK_ULONG len;
+
+    memset(hash, 0x42, sizeof(hash));
+    assert_int_equal(ch_p11t_open(t, false, CKU_USER, &h), CKR_OK);
+    RV(CKR_OK, f->C_GenerateKeyPair(h, &gen, pub_tmpl, 3, priv_tmpl, 4, &pub, &priv));
+
+    RV(CKR_OK, f->C_SignInit(h, &ecdsa, priv));
+    len = 0;
+    RV(CKR_OK, f->C_Sign(h, hash, sizeof(hash), NULL, &len));
+    assert_int_equal(len, 64);
+    len = 10;
+    RV(CKR_BUFFER_TOO_SMALL, f->C_Sign(h, hash, sizeof(hash), sig, &len));
+    assert_int_equal(len, 64);
+    len = sizeof(sig);
+    RV(CKR_OK, f->C_Sign(h, hash, sizeof(hash), sig, &len));
+    assert_int_equal(len, 64);
+    RV(CKR_OPERATION_NOT_INITIALIZED, f->C_Sign(h, hash, sizeof(hash), sig, &len));
+
+    RV(CKR_OK, f->C_VerifyInit(h, &ecdsa, pub));
+    RV(CKR_OK, f->C_Verify(h, hash, sizeof(hash), sig, 64));
+    sig[5] ^= 1;
+    RV(CKR_OK, f->C_VerifyInit(h, &ecdsa, pub));
+    RV(CKR_SIGNATURE_INVALID, f->C_Verify(h, hash, sizeof(hash), sig, 64));
+
+    /* CKA_VALUE of a sensitive key: CKR_ATTRIBUTE_SENSITIVE, length unavailable. */
+    CK_ATTRIBUTE get[] = {{CKA_VALUE, value, sizeof(value)}};
+    RV(CKR_ATTRIBUTE_SENSITIVE, f->C_GetAttributeValue(h, priv, get, 1));
+    assert_int_equal(get[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    RV(CKR_OK, f->C_CloseSession(h));
+}
+
 static void test_generate_random(void **state)
 {
     struct ch_p11t *t = *state;
@@ -325,6 +372,7 @@ static void test_invalid_object_handles(void **state)
     CK_BYTE label[16];
     CK_ATTRIBUTE get[] = {{CKA_LABEL, label, sizeof(label)}};
     const CK_OBJECT_HANDLE bad[] = {BOGUS_OBJECT, CK_INVALID_HANDLE, ~(CK_OBJECT_HANDLE)0};
+    CK_MECHANISM ecdsa = {CKM_ECDSA, NULL, 0}, sha256 = {CKM_SHA256, NULL, 0};
 
     assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &h), CKR_OK);
     obj = make_data(t, h, false, "stale", "x", 1);
@@ -337,6 +385,11 @@ static void test_invalid_object_handles(void **state)
         RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_GetObjectSize(h, o, &size));
         RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_CopyObject(h, o, NULL, 0, &copy));
         RV(CKR_OBJECT_HANDLE_INVALID, t->f->C_DestroyObject(h, o));
+        /* As a key: the key-handle code. */
+        RV(CKR_KEY_HANDLE_INVALID, t->f->C_SignInit(h, &ecdsa, o));
+        RV(CKR_OK, t->f->C_DigestInit(h, &sha256));
+        RV(CKR_KEY_HANDLE_INVALID, t->f->C_DigestKey(h, o));
+        RV(CKR_OK, t->f->C_DigestInit(h, NULL));
     }
     RV(CKR_OK, t->f->C_CloseSession(h));
 }
@@ -578,6 +631,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_short_buffers_lists, setup_two_slots, teardown),
         cmocka_unit_test_setup_teardown(test_short_buffers_attributes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_buffers_digest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_buffers_sign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generate_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_object_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_object_other_session, setup, teardown),
