@@ -684,6 +684,11 @@ void ch_keccak_f1600x4(uint64_t s[25][4])
         return;
     }
 #endif
+    ch_keccak_f1600x4_portable(s);
+}
+
+void ch_keccak_f1600x4_portable(uint64_t s[25][4])
+{
     uint64_t t[25];
     for (unsigned int j = 0; j < 4; j++) {
         for (unsigned int i = 0; i < 25; i++)
