@@ -160,6 +160,39 @@ static void test_ntt_multiplication(void **state)
     }
 }
 
+/* The four-way samplers (used by K-PKE) equal the one-at-a-time reference forms, with idle
+ * lanes and mixed eta in one batch. */
+static void test_samplers_x4(void **state)
+{
+    (void)state;
+    uint8_t seed[32];
+    struct ch_mlkem_poly got[4], want;
+    fill(seed, sizeof seed);
+
+    struct ch_mlkem_poly *const a[4] = {&got[0], &got[1], NULL, &got[3]};
+    const uint8_t xy[4][2] = {{0, 1}, {3, 2}, {9, 9}, {255, 0}};
+    ch_mlkem_sample_ntt_x4(a, seed, xy);
+    for (unsigned int l = 0; l < 4; l++) {
+        if (a[l] == NULL)
+            continue;
+        ch_mlkem_sample_ntt(&want, seed, xy[l][0], xy[l][1]);
+        assert_memory_equal(&got[l], &want, sizeof want);
+    }
+
+    struct ch_mlkem_poly *const r[4] = {&got[0], NULL, &got[2], &got[3]};
+    const uint8_t n[4] = {0, 1, 7, 8};
+    const unsigned int eta[4] = {3, 2, 2, 3};
+    ch_mlkem_sample_cbd_x4(r, seed, n, eta);
+    for (unsigned int l = 0; l < 4; l++) {
+        if (r[l] == NULL)
+            continue;
+        ch_mlkem_sample_cbd(&want, seed, n[l], eta[l]);
+        assert_memory_equal(&got[l], &want, sizeof want);
+        for (unsigned int i = 0; i < CH_MLKEM_N; i++)
+            assert_true(want.c[i] >= -(int)eta[l] && want.c[i] <= (int)eta[l]);
+    }
+}
+
 static void test_sizes(void **state)
 {
     (void)state;
@@ -275,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_ntt_roundtrip),
         cmocka_unit_test(test_ntt_multiplication),
         cmocka_unit_test(test_invntt_extremes),
+        cmocka_unit_test(test_samplers_x4),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_roundtrip_and_rejection),
         cmocka_unit_test(test_input_checks),
