@@ -38,7 +38,7 @@ struct ch_admin_storage {
 #define CH_ADMIN_BACKUP_HEADER_LEN 132u
 #define CH_ADMIN_BACKUP_SALT_LEN 32u
 #define CH_ADMIN_BACKUP_MIN_ITER 100000u
-#define CH_ADMIN_BACKUP_MAX_ITER 100000000u
+#define CH_ADMIN_BACKUP_MAX_ITER 10000000u
 #define CH_ADMIN_BACKUP_DEFAULT_ITER 600000u
 
 struct ch_admin_backup_info {
