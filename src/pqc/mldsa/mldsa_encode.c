@@ -7,6 +7,20 @@
 
 #include "util/ch_ct.h"
 
+static void store32_le(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t load32_le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
 /* Bits are packed little-endian: coefficient i occupies bits [i*bits, (i+1)*bits) of the byte
  * string (BitsToBytes, Alg. 12, of the concatenated IntegerToBits, Alg. 9). 256 coefficients
  * of `bits` bits are exactly 32*bits bytes. Field i is b - w_i (BitPack) or w_i (SimpleBitPack,
@@ -14,6 +28,8 @@
 static void pack_fields(uint8_t *out, const struct ch_mldsa_poly *w, int32_t b, bool offset,
                         unsigned int bits)
 {
+    /* 32 bits are written at a time: with at most 20-bit fields the accumulator never holds
+     * more than 31 + 20 bits. 256 fields are a whole number of 32-bit words. */
     uint64_t acc = 0;
     unsigned int n = 0;
     size_t o = 0;
@@ -21,10 +37,11 @@ static void pack_fields(uint8_t *out, const struct ch_mldsa_poly *w, int32_t b, 
         uint32_t v = offset ? (uint32_t)(b - w->c[i]) : (uint32_t)w->c[i];
         acc |= (uint64_t)v << n;
         n += bits;
-        while (n >= 8) {
-            out[o++] = (uint8_t)(acc & 0xFF);
-            acc >>= 8;
-            n -= 8;
+        if (n >= 32) {
+            store32_le(out + o, (uint32_t)acc);
+            o += 4;
+            acc >>= 32;
+            n -= 32;
         }
     }
 }
@@ -32,14 +49,16 @@ static void pack_fields(uint8_t *out, const struct ch_mldsa_poly *w, int32_t b, 
 static void unpack_fields(struct ch_mldsa_poly *w, const uint8_t *in, int32_t b, bool offset,
                           unsigned int bits)
 {
+    /* 32 bits are read at a time, never past the 32 * bits input bytes (a multiple of 4). */
     uint64_t acc = 0;
     unsigned int n = 0;
     size_t o = 0;
     uint32_t mask = (1u << bits) - 1u;
     for (unsigned int i = 0; i < CH_MLDSA_N; i++) {
-        while (n < bits) {
-            acc |= (uint64_t)in[o++] << n;
-            n += 8;
+        if (n < bits) {
+            acc |= (uint64_t)load32_le(in + o) << n;
+            o += 4;
+            n += 32;
         }
         int32_t v = (int32_t)((uint32_t)acc & mask);
         w->c[i] = offset ? b - v : v;
