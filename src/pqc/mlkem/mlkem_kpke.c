@@ -28,8 +28,8 @@ struct noise_job {
     unsigned int eta;
 };
 
-/* Runs the jobs four at a time on the four-way PRF (the results are those of one
- * ch_mlkem_sample_cbd per job, in any order). */
+/* Runs the jobs four at a time on the four-way PRF. Batching changes nothing in the results:
+ * each polynomial is exactly what ch_mlkem_sample_cbd(p, seed, n, eta) gives for its job. */
 static void sample_noise(const struct noise_job *jobs, unsigned int count, const uint8_t seed[32])
 {
     for (unsigned int i = 0; i < count; i += 4) {
