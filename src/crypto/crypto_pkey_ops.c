@@ -242,7 +242,8 @@ CK_RV ch_crypto_pkey_sign(struct ch_pkey *k, const struct ch_pk_params *p, const
 out:
     if (rv != CKR_OK)
         ch_wipe(sig, k->size);
-    ch_wipe(block, sizeof(block));
+    if (k->type == CH_PK_RSA && p->pad == CH_PAD_NONE) /* the only path that fills block */
+        ch_wipe(block, k->size);
     EVP_PKEY_CTX_free(c);
     EVP_MD_CTX_free(m);
     CH_OSSL_LEAVE();
