@@ -2,7 +2,7 @@
 /* K-PKE.KeyGen / Encrypt / Decrypt (FIPS 203 Alg. 13, 14, 15). Works on the NTT-domain
  * polynomials of mlkem_poly.h; every secret intermediate is wiped before returning. The only
  * data-dependent branches are in SampleNTT, which sees the public rho alone. src/pqc layer:
- * no allocation (the matrix is generated row by row; at most about 13 KiB of stack), no
+ * no allocation (the matrix is generated row by row; at most about 15 KiB of stack), no
  * randomness source. */
 #include "pqc/mlkem/mlkem_kpke.h"
 
@@ -19,6 +19,13 @@ static void polyvec_ntt(struct ch_mlkem_polyvec *v, unsigned int k)
         ch_mlkem_ntt(&v->p[i]);
         ch_mlkem_poly_reduce(&v->p[i]);
     }
+}
+
+/* Matrix rows per four-way SampleNTT: both rows of the 2 x 2 matrix of ML-KEM-512 at once,
+ * else one row. */
+static unsigned int rows_per_batch(unsigned int k)
+{
+    return k == 2 ? 2 : 1;
 }
 
 /* One noise polynomial to sample: SamplePolyCBD_eta(PRF_eta(seed, n)). */
@@ -49,7 +56,7 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
                           const uint8_t d[32])
 {
     const unsigned int k = p->k;
-    struct ch_mlkem_polyvec a_row;
+    struct ch_mlkem_polyvec a_rows[2];
     struct ch_mlkem_polyvec s, e, t;
     struct ch_mlkem_polyvec_cache cache;
     uint8_t in[33];
@@ -76,8 +83,9 @@ void ch_mlkem_kpke_keygen(const struct ch_mlkem_params *p, uint8_t *ek_pke, uint
      * A_hat[i][j] = SampleNTT(rho || j || i) (steps 3-7) generated just before its use. */
     ch_mlkem_polyvec_mulcache(&cache, &s, k);
     for (unsigned int i = 0; i < k; i++) {
-        ch_mlkem_gen_matrix_row(&a_row, rho, i, k, 0);
-        ch_mlkem_polyvec_basemul_acc(&t.p[i], &a_row, &s, &cache, k);
+        if (i % rows_per_batch(k) == 0)
+            ch_mlkem_gen_matrix_rows(a_rows, rho, i, rows_per_batch(k), k, 0);
+        ch_mlkem_polyvec_basemul_acc(&t.p[i], &a_rows[i % rows_per_batch(k)], &s, &cache, k);
         ch_mlkem_poly_tomont(&t.p[i]);
         ch_mlkem_poly_add(&t.p[i], &e.p[i]);
     }
@@ -101,7 +109,7 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
                            const uint8_t m[32], const uint8_t r[32])
 {
     const unsigned int k = p->k;
-    struct ch_mlkem_polyvec at_row;
+    struct ch_mlkem_polyvec at_rows[2];
     struct ch_mlkem_polyvec t, y, e1, u;
     struct ch_mlkem_polyvec_cache cache;
     struct ch_mlkem_poly e2, mu, v;
@@ -125,10 +133,11 @@ void ch_mlkem_kpke_encrypt(const struct ch_mlkem_params *p, uint8_t *c, const ui
     polyvec_ntt(&y, k);
     ch_mlkem_polyvec_mulcache(&cache, &y, k);
     /* Step 19: u = NTT^-1(A_hat^T o y_hat) + e1, row i of A_hat^T (steps 4-8, transposed:
-     * at_row.p[j] = A_hat[j][i]) generated just before its use. */
+     * at_rows[.].p[j] = A_hat[j][i]) generated just before its use. */
     for (unsigned int i = 0; i < k; i++) {
-        ch_mlkem_gen_matrix_row(&at_row, rho, i, k, 1);
-        ch_mlkem_polyvec_basemul_acc(&u.p[i], &at_row, &y, &cache, k);
+        if (i % rows_per_batch(k) == 0)
+            ch_mlkem_gen_matrix_rows(at_rows, rho, i, rows_per_batch(k), k, 1);
+        ch_mlkem_polyvec_basemul_acc(&u.p[i], &at_rows[i % rows_per_batch(k)], &y, &cache, k);
         ch_mlkem_invntt_tomont(&u.p[i]);
         ch_mlkem_poly_add(&u.p[i], &e1.p[i]);
     }

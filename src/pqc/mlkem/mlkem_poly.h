@@ -81,12 +81,13 @@ void ch_mlkem_sample_ntt(struct ch_mlkem_poly *a, const uint8_t rho[32], uint8_t
  * lane l: rho || xy[l][0] || xy[l][1]. */
 void ch_mlkem_sample_ntt_x4(struct ch_mlkem_poly *const a[4], const uint8_t rho[32],
                             const uint8_t xy[4][2]);
-/* Row i of A_hat (K-PKE, Alg. 13 steps 3-7): row->p[j] = SampleNTT(rho || j || i); or row i
- * of A_hat^T (Alg. 14 steps 4-8) when `transposed`: row->p[j] = SampleNTT(rho || i || j).
- * Rows are generated one at a time so the whole matrix never sits on the stack; the k <= 4
- * polynomials of a row are one four-way SampleNTT. */
-void ch_mlkem_gen_matrix_row(struct ch_mlkem_polyvec *row, const uint8_t rho[32],
-                             unsigned int i, unsigned int k, int transposed);
+/* Rows i .. i + nrows - 1 of A_hat (K-PKE, Alg. 13 steps 3-7): rows[r].p[j] =
+ * SampleNTT(rho || j || i + r); or of A_hat^T (Alg. 14 steps 4-8) when `transposed`:
+ * rows[r].p[j] = SampleNTT(rho || i + r || j). nrows * k must be at most 4: the rows are one
+ * four-way SampleNTT (one row for k = 3, 4; two rows, the whole matrix, for k = 2). Rows are
+ * generated right before their use so the whole matrix never sits on the stack. */
+void ch_mlkem_gen_matrix_rows(struct ch_mlkem_polyvec *rows, const uint8_t rho[32],
+                              unsigned int i, unsigned int nrows, unsigned int k, int transposed);
 /* Alg. 8 SamplePolyCBD_eta(PRF_eta(sigma, n)) for eta in {2, 3}; |coeff| <= eta. */
 void ch_mlkem_sample_cbd(struct ch_mlkem_poly *r, const uint8_t sigma[32], uint8_t n,
                          unsigned int eta);

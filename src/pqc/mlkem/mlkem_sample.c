@@ -94,16 +94,19 @@ void ch_mlkem_sample_ntt_x4(struct ch_mlkem_poly *const a[4], const uint8_t rho[
     }
 }
 
-void ch_mlkem_gen_matrix_row(struct ch_mlkem_polyvec *row, const uint8_t rho[32],
-                             unsigned int i, unsigned int k, int transposed)
+void ch_mlkem_gen_matrix_rows(struct ch_mlkem_polyvec *rows, const uint8_t rho[32],
+                              unsigned int i, unsigned int nrows, unsigned int k, int transposed)
 {
     struct ch_mlkem_poly *a[4] = {NULL, NULL, NULL, NULL};
     uint8_t xy[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+    unsigned int l = 0;
 
-    for (unsigned int j = 0; j < k; j++) {
-        a[j] = &row->p[j];
-        xy[j][0] = (uint8_t)(transposed ? i : j);
-        xy[j][1] = (uint8_t)(transposed ? j : i);
+    for (unsigned int r = 0; r < nrows; r++) {
+        for (unsigned int j = 0; j < k && l < 4; j++, l++) {
+            a[l] = &rows[r].p[j];
+            xy[l][0] = (uint8_t)(transposed ? i + r : j);
+            xy[l][1] = (uint8_t)(transposed ? j : i + r);
+        }
     }
     ch_mlkem_sample_ntt_x4(a, rho, xy);
 }
