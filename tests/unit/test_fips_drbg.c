@@ -170,11 +170,16 @@ static void test_openssl_uses_module_drbg(void **state)
     pk = EVP_PKEY_Q_keygen(libctx, NULL, "EC", "P-256");
     assert_non_null(pk);
     EVP_PKEY_free(pk);
+    pk = EVP_PKEY_Q_keygen(libctx, NULL, "RSA", (size_t)1024);
+    assert_non_null(pk);
+    EVP_PKEY_free(pk);
 
     /* Without the module DRBG, OpenSSL has no randomness in our context at all. */
     ch_drbg_fini();
     assert_int_equal(ch_crypto_random_bytes(a, sizeof(a), false), CKR_FUNCTION_FAILED);
     pk = EVP_PKEY_Q_keygen(libctx, NULL, "EC", "P-256");
+    assert_null(pk);
+    pk = EVP_PKEY_Q_keygen(libctx, NULL, "RSA", (size_t)1024);
     assert_null(pk);
     assert_int_equal(ch_drbg_generate(a, sizeof(a)), CKR_GENERAL_ERROR);
     assert_int_equal(ch_drbg_init(), CKR_OK);
