@@ -295,12 +295,13 @@ struct addin {
 };
 
 /* Reseed (prediction resistance) and generate one request of at most the spec maximum. */
-static CK_RV generate_locked(const uint8_t *entropy, uint8_t *out, size_t len,
+static CK_RV generate_locked(pid_t pid, const uint8_t *entropy, uint8_t *out, size_t len,
                              const uint8_t *extra, size_t extra_len)
 {
     struct drbg_secret *s = m.s;
-    pid_t pid = getpid();
     struct addin a = {(uint64_t)pid, ++m.counter};
+    const uint8_t *add = extra_len != 0 ? extra : (const uint8_t *)&a;
+    size_t add_len = extra_len != 0 ? extra_len : sizeof(a);
     CK_RV rv;
 
     if (s == NULL)
@@ -314,8 +315,7 @@ static CK_RV generate_locked(const uint8_t *entropy, uint8_t *out, size_t len,
         s->have_block = false;
         m.pid = pid;
     }
-    rv = ch_hmac_drbg_reseed(&s->d, entropy, ENTROPY_BYTES, extra_len != 0 ? extra : (const uint8_t *)&a,
-                             extra_len != 0 ? extra_len : sizeof(a));
+    rv = ch_hmac_drbg_reseed(&s->d, entropy, ENTROPY_BYTES, add, add_len);
     if (rv == CKR_OK && len != 0)
         rv = drbg_generate(&s->d, out, len, NULL, 0, s->prev_block, &s->have_block);
     if (rv != CKR_OK) {
@@ -395,6 +395,7 @@ CK_RV ch_drbg_generate(uint8_t *out, size_t len)
     uint8_t entropy[ENTROPY_BYTES];
     uint8_t *const start = out;
     const size_t total = len;
+    const pid_t pid = getpid(); /* a syscall: made before taking the lock */
     CK_RV rv = CKR_OK;
 
     CH_CHECK(out != NULL || len == 0, CKR_ARGUMENTS_BAD);
@@ -413,7 +414,7 @@ CK_RV ch_drbg_generate(uint8_t *out, size_t len)
             break;
         }
         (void)pthread_mutex_lock(&m.lock);
-        rv = generate_locked(entropy, out, chunk, NULL, 0);
+        rv = generate_locked(pid, entropy, out, chunk, NULL, 0);
         (void)pthread_mutex_unlock(&m.lock);
         if (rv != CKR_OK)
             break;
@@ -446,7 +447,7 @@ CK_RV ch_drbg_seed(const uint8_t *in, size_t len)
     /* A reseed whose additional input is the caller's bytes: they are mixed in, and the
      * fresh entropy means they can never replace or weaken it. */
     (void)pthread_mutex_lock(&m.lock);
-    rv = generate_locked(entropy, NULL, 0, in, len);
+    rv = generate_locked(getpid(), entropy, NULL, 0, in, len);
     (void)pthread_mutex_unlock(&m.lock);
     ch_wipe(entropy, sizeof(entropy));
     return rv;

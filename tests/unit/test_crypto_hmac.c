@@ -149,7 +149,8 @@ static void test_vec(void **state)
     struct ch_hmac *m = NULL;
     uint8_t key[20];
     uint8_t mac[32];
-    const struct ch_iov parts[] = {{(const uint8_t *)"Hi", 2}, {NULL, 0}, {(const uint8_t *)" There", 6}};
+    const struct ch_iov parts[] = {
+        {(const uint8_t *)"Hi", 2}, {NULL, 0}, {(const uint8_t *)" There", 6}};
     (void)state;
 
     unhex(key, sizeof(key), K1);
