@@ -37,8 +37,8 @@ double bp_now(void)
 struct opts {
     double seconds;
     unsigned rounds;
-    bool quick, json, no_softhsm;
-    const char *module, *softhsm, *rows;
+    bool quick, json, no_softhsm, no_openssl;
+    const char *module, *softhsm, *rows, *craton_conf;
     unsigned threads[MAX_THREADS];
     unsigned nthreads;
     bool find_token;
@@ -49,13 +49,17 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: craton-hsm-bench [options]\n"
             "  --seconds S        wall time of each cell (default 1; --quick: 0.2)\n"
-            "  --rounds N         split each cell into N interleaved slices (default 1)\n"
+            "  --rounds N         split each cell into N slices, the engines interleaved slice\n"
+            "                     by slice; the median slice is reported (default 1)\n"
             "  --threads LIST     thread counts, e.g. 1,2 (default 1,2)\n"
             "  --rows LIST        only rows whose name contains one of these comma-separated\n"
             "                     substrings (e.g. ecdsa,find)\n"
             "  --module PATH      our module (default: the built libcraton_hsm.so)\n"
             "  --softhsm PATH     SoftHSMv2 module (default " BP_DEFAULT_SOFTHSM ")\n"
             "  --no-softhsm       measure our module and OpenSSL only\n"
+            "  --no-openssl       leave out the OpenSSL ceiling (e.g. to profile a module)\n"
+            "  --craton-conf TEXT append TEXT to our module's generated configuration file,\n"
+            "                     e.g. $'[audit]\\nenabled = false\\n'\n"
             "  --find-objects session|token\n"
             "                     kind of the objects the find rows search (default session)\n"
             "  --quick            smoke run: short cells, find rows over 100/1,000 objects\n"
@@ -124,6 +128,9 @@ static int parse_opts(struct opts *o, int argc, char **argv)
         } else if (strcmp(a, "--softhsm") == 0) {
             NEEDV();
             o->softhsm = v;
+        } else if (strcmp(a, "--craton-conf") == 0) {
+            NEEDV();
+            o->craton_conf = v;
         } else if (strcmp(a, "--find-objects") == 0) {
             NEEDV();
             if (strcmp(v, "token") == 0)
@@ -134,6 +141,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
                 return fprintf(stderr, "craton-hsm-bench: bad --find-objects %s\n", v), -1;
         } else if (strcmp(a, "--no-softhsm") == 0) {
             o->no_softhsm = true;
+        } else if (strcmp(a, "--no-openssl") == 0) {
+            o->no_openssl = true;
         } else if (strcmp(a, "--quick") == 0) {
             o->quick = true;
         } else if (strcmp(a, "--json") == 0) {
@@ -313,6 +322,19 @@ static double run_cell(const struct bp_impl *impl, void *ctx, unsigned nthreads,
     }
     pthread_barrier_destroy(&bar);
     return status == 0 ? rate : -1;
+}
+
+/* Median of the slices' rates: one slice hit by another process's burst does not move it. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ---- results and output ------------------------------------------------------------------- */
@@ -584,13 +606,13 @@ int main(int argc, char **argv)
 
     char err[300];
     struct bp_mod *mods[2] = {NULL, NULL};
-    mods[E_CRATON] = bp_mod_open("craton", o.module, true, err, sizeof err);
+    mods[E_CRATON] = bp_mod_open("craton", o.module, true, o.craton_conf, err, sizeof err);
     if (mods[E_CRATON] == NULL) {
         fprintf(stderr, "craton-hsm-bench: our module %s: %s\n", o.module, err);
         return 1;
     }
     if (!o.no_softhsm) {
-        mods[E_SOFTHSM] = bp_mod_open("softhsm", o.softhsm, false, err, sizeof err);
+        mods[E_SOFTHSM] = bp_mod_open("softhsm", o.softhsm, false, NULL, err, sizeof err);
         if (mods[E_SOFTHSM] == NULL)
             fprintf(stderr, "craton-hsm-bench: SoftHSMv2 %s not used: %s\n", o.softhsm, err);
     }
@@ -599,8 +621,10 @@ int main(int argc, char **argv)
         printf("craton-hsm-bench  %s  nproc %ld  CPU: %s\n", date, ncpu, cpu);
         printf("craton:  %s\nsofthsm: %s\n", o.module,
                mods[E_SOFTHSM] ? o.softhsm : "(not used)");
-        printf("%.3g s per cell in %u slice(s), engines interleaved per row; ops/s summed over "
-               "threads (one session each)\n",
+        if (o.craton_conf != NULL)
+            printf("craton configuration extra: %s\n", o.craton_conf);
+        printf("%.3g s per cell in %u slice(s) (median slice reported), engines interleaved "
+               "per row;\nops/s summed over threads (one session each)\n",
                o.seconds, o.rounds);
         printf("find rows search %s objects; ecdh derive includes C_DestroyObject of the "
                "derived key;\nscaling = (craton 2t/1t) / (openssl 2t/1t)\n\n",
@@ -618,7 +642,10 @@ int main(int argc, char **argv)
         enum cell_state st[N_ENG];
         for (int e = 0; e < N_ENG; e++) {
             int r;
-            if (e == E_OPENSSL) {
+            if (e == E_OPENSSL && o.no_openssl) {
+                st[e] = C_SKIP;
+                continue;
+            } else if (e == E_OPENSSL) {
                 r = bp_ossl_row_new(row, &ctx[e], err, sizeof err);
                 if (r == BP_NA) {
                     st[e] = C_SKIP;
@@ -640,7 +667,7 @@ int main(int argc, char **argv)
         for (unsigned k = 0; k < o.nthreads && n_results < MAX_RESULTS; k++) {
             struct result *res = &results[n_results++];
             *res = (struct result){.row = row, .threads = o.threads[k], .scaling = NAN};
-            double sum[N_ENG] = {0, 0, 0};
+            double slice[N_ENG][100];
             for (int e = 0; e < N_ENG; e++)
                 res->c[e].st = st[e];
             for (unsigned round = 0; round < o.rounds; round++) {
@@ -657,11 +684,12 @@ int main(int argc, char **argv)
                         add_note(row->name, what, err);
                         continue;
                     }
-                    sum[e] += rate;
+                    slice[e][round] = rate;
                 }
             }
             for (int e = 0; e < N_ENG; e++)
-                res->c[e].rate = sum[e] / o.rounds;
+                if (res->c[e].st == C_OK)
+                    res->c[e].rate = median(slice[e], o.rounds);
             if (res->c[E_CRATON].st == C_FAIL)
                 exit_code = 1;
             /* Scaling against this row's 1-thread line. */

@@ -50,10 +50,11 @@ struct bp_impl {
 #define BP_FAIL (-1)
 
 /* A PKCS#11 module loaded by path with a fresh token of its own in a temporary folder (token
- * initialised, user PIN set, user logged in on a session kept open for the whole run). */
+ * initialised, user PIN set, user logged in on a session kept open for the whole run). For ours
+ * (craton) `extra` is appended to the generated configuration file (NULL for none). */
 struct bp_mod;
-struct bp_mod *bp_mod_open(const char *name, const char *path, bool craton, char *err,
-                           size_t errlen);
+struct bp_mod *bp_mod_open(const char *name, const char *path, bool craton, const char *extra,
+                           char *err, size_t errlen);
 void bp_mod_close(struct bp_mod *m);
 const char *bp_mod_name(const struct bp_mod *m);
 /* Prepare a row (keys, signature, objects). BP_READY with *ctx set, BP_NA when the module lacks

@@ -192,8 +192,8 @@ static int token_setup(struct bp_mod *m, char *err, size_t errlen)
     return BP_READY;
 }
 
-struct bp_mod *bp_mod_open(const char *name, const char *path, bool craton, char *err,
-                           size_t errlen)
+struct bp_mod *bp_mod_open(const char *name, const char *path, bool craton, const char *extra,
+                           char *err, size_t errlen)
 {
     struct bp_mod *m = calloc(1, sizeof *m);
     if (m == NULL) {
@@ -209,11 +209,12 @@ struct bp_mod *bp_mod_open(const char *name, const char *path, bool craton, char
         m->dir[0] = '\0';
         goto fail;
     }
-    char conf[PATH_MAX + 32], text[2 * PATH_MAX + 256];
+    char conf[PATH_MAX + 32], text[2 * PATH_MAX + 1024];
     snprintf(conf, sizeof conf, "%s/bench.conf", m->dir);
     if (craton) {
         snprintf(text, sizeof text,
-                 "[storage]\ndir = %s/store\n[security]\npbkdf2_iterations = 10000\n", m->dir);
+                 "[storage]\ndir = %s/store\n[security]\npbkdf2_iterations = 10000\n%.900s",
+                 m->dir, extra != NULL ? extra : "");
         if (write_file(conf, text) != 0 || setenv("CRATON_HSM_CONFIG", conf, 1) != 0) {
             snprintf(err, errlen, "cannot write %s", conf);
             goto fail;
