@@ -280,14 +280,34 @@ expect_rc 1 "restore over an initialized token needs --force" \
     A restore --input "$W/token.bak" --passphrase-file "$W/backup.pass"
 
 step "keys usable after restore"
+printf 'message to sign\n' >"$W/msg"
 if pkcs11-tool --module "$MODULE" -M 2>/dev/null | grep -q "SHA256-RSA-PKCS"; then
-    printf 'message to sign\n' >"$W/msg"
-    pkcs11-tool --module "$MODULE" --login --pin "$(cat "$W/user.pin")" --sign \
-        --mechanism SHA256-RSA-PKCS --label rsa-key -i "$W/msg" -o "$W/msg.sig" >/dev/null 2>&1 &&
-        openssl dgst -sha256 -verify "$W/rsa.ref.pem" -signature "$W/msg.sig" "$W/msg" >/dev/null &&
-        ok "restored RSA key signs, openssl verifies" || bad "restored RSA key does not sign"
+    # By id: the certificate shares the label (and the id, but it is no private key).
+    rsa_id=$(python3 -c "import json,sys; print([o['id'] for o in json.load(open(sys.argv[1])) if o['class'] == 'private' and o['label'] == 'rsa-key'][0])" "$W/after.json")
+    if pkcs11-tool --module "$MODULE" --login --pin "$(cat "$W/user.pin")" --sign \
+        --mechanism SHA256-RSA-PKCS --id "$rsa_id" -i "$W/msg" -o "$W/msg.sig" >"$W/p11.out" 2>&1 &&
+        openssl dgst -sha256 -verify "$W/rsa.ref.pem" -signature "$W/msg.sig" "$W/msg" >/dev/null; then
+        ok "restored RSA key signs, openssl verifies"
+    else
+        bad "restored RSA key does not sign"
+        cat "$W/p11.out"
+    fi
 else
     echo "skip signing check: the module offers no SHA256-RSA-PKCS yet"
+fi
+
+if pkcs11-tool --module "$MODULE" -M 2>/dev/null | grep -q "ECDSA-SHA256"; then
+    if pkcs11-tool --module "$MODULE" --login --pin "$(cat "$W/user.pin")" --sign \
+        --mechanism ECDSA-SHA256 --signature-format openssl --id 0ec0 -i "$W/msg" \
+        -o "$W/msg.ecsig" >"$W/p11.out" 2>&1 &&
+        openssl dgst -sha256 -verify "$W/ec.ref.pem" -signature "$W/msg.ecsig" "$W/msg" >/dev/null; then
+        ok "restored EC key signs, openssl verifies"
+    else
+        bad "restored EC key does not sign"
+        cat "$W/p11.out"
+    fi
+else
+    echo "skip EC signing check: the module offers no ECDSA-SHA256 yet"
 fi
 
 step "audit log tampering is detected with the entry number"
