@@ -437,6 +437,20 @@ static void check_lanes(enum ch_slhdsa_set s)
         assert_memory_equal(x, y, (size_t)p->len * n);
     }
 
+    /* wots_pkgen_multi (batched leaves) against one wots_pkgen per key pair */
+    for (unsigned int count = 1; count <= 16; count = count * 2 + (count == 4)) {
+        uint8_t pk1[16 * CH_SLHDSA_MAX_N], pk2[16 * CH_SLHDSA_MAX_N];
+        memcpy(a2, adrs, sizeof a2);
+        c.hash->wots_pkgen_multi(&c, pk1, a2, 40, count);
+        for (unsigned int i = 0; i < count; i++) {
+            memcpy(a2, adrs, sizeof a2);
+            ch_slhdsa_adrs_set_type_and_clear(a2, CH_SLHDSA_WOTS_HASH);
+            ch_slhdsa_adrs_set_keypair(a2, 40 + i);
+            ch_slhdsa_wots_pkgen(&c, pk2 + (size_t)i * n, a2);
+        }
+        assert_memory_equal(pk1, pk2, (size_t)count * n);
+    }
+
     /* prf_x4 / f_x4 / h_x4, with outputs overwriting the inputs */
     uint8_t ad[4][CH_SLHDSA_ADRS_BYTES];
     const uint8_t *const a[4] = {ad[0], ad[1], ad[2], ad[3]};

@@ -487,6 +487,68 @@ sha2_wots_chains_x16(const struct ch_slhdsa_ctx *c, uint8_t *x, const uint32_t *
     ch_wipe(val, sizeof val);
 }
 
+/* Bytes [off, off + B) of the padded message ADRSc || in (total = 22 + inlen bytes) || 0x80 ||
+ * 0... || bit length, where the whole padded message is `padded` bytes and the hash state has
+ * already absorbed one block of B bytes (PK.seed || 0...). */
+static void t_block(uint8_t *dst, size_t B, size_t off, const uint8_t *adrsc, const uint8_t *in,
+                    size_t total, size_t padded)
+{
+    memset(dst, 0, B);
+    if (off < CH_SLHDSA_ADRSC_BYTES)
+        memcpy(dst, adrsc + off, CH_SLHDSA_ADRSC_BYTES - off < B ? CH_SLHDSA_ADRSC_BYTES - off : B);
+    size_t ds = off > CH_SLHDSA_ADRSC_BYTES ? off : CH_SLHDSA_ADRSC_BYTES;
+    size_t de = off + B < total ? off + B : total;
+    if (ds < de)
+        memcpy(dst + (ds - off), in + (ds - CH_SLHDSA_ADRSC_BYTES), de - ds);
+    if (total >= off && total < off + B)
+        dst[total - off] = 0x80;
+    if (off + B == padded)
+        store64be(dst + B - 8, (uint64_t)(B + total) * 8u);
+}
+
+/* Four T_len calls at once (Alg. 6 lines 10-13 for four key pairs), all inputs inlen bytes:
+ * SHA-256 (category 1) or SHA-512 (categories 3/5) through the four-lane compressions. */
+static void sha2_t_x4(const struct ch_slhdsa_ctx *c, uint8_t *const out[4],
+                      const uint8_t *const adrs[4], const uint8_t *const in[4], size_t inlen)
+{
+    const int wide = c->p->family == CH_SLHDSA_FAMILY_SHA2_CAT35;
+    const size_t B = wide ? CH_SHA512_BLOCK_BYTES : CH_SHA256_BLOCK_BYTES;
+    const size_t LF = wide ? 16 : 8;
+    const size_t total = CH_SLHDSA_ADRSC_BYTES + inlen;
+    const size_t padded = (total + 1 + LF + B - 1) / B * B;
+    uint8_t adrsc[LANES][CH_SLHDSA_ADRSC_BYTES];
+    uint8_t blk[LANES][CH_SHA512_BLOCK_BYTES];
+    const uint8_t *const bp[LANES] = {blk[0], blk[1], blk[2], blk[3]};
+    uint32_t h32[LANES][8];
+    uint64_t h64[LANES][8];
+    uint32_t *const hp32[LANES] = {h32[0], h32[1], h32[2], h32[3]};
+    uint64_t *const hp64[LANES] = {h64[0], h64[1], h64[2], h64[3]};
+
+    for (unsigned int k = 0; k < LANES; k++) {
+        ch_slhdsa_adrs_compress(adrsc[k], adrs[k]);
+        memcpy(h32[k], c->sha256.h, sizeof h32[k]);
+        memcpy(h64[k], c->sha512.h, sizeof h64[k]);
+    }
+    for (size_t off = 0; off < padded; off += B) {
+        for (unsigned int k = 0; k < LANES; k++)
+            t_block(blk[k], B, off, adrsc[k], in[k], total, padded);
+        if (wide)
+            ch_sha512_compress_x4(hp64, bp);
+        else
+            ch_sha256_compress_x4(hp32, bp);
+    }
+    for (unsigned int k = 0; k < LANES; k++) {
+        for (unsigned int w = 0; w < c->p->n / 8; w++) {
+            if (wide) {
+                store64be(out[k] + 8 * w, h64[k][w]);
+            } else {
+                store32be(out[k] + 8 * w, h32[k][2 * w]);
+                store32be(out[k] + 8 * w + 4, h32[k][2 * w + 1]);
+            }
+        }
+    }
+}
+
 /* Alg. 6 for `count` consecutive key pairs kp0.. of one XMSS tree at once: their count * len
  * chains all have the same length w - 1, so they go through the sixteen lanes in groups of 16
  * (PRF, then 15 F steps with the same hash address in every lane), then T_len per key. */
@@ -526,10 +588,22 @@ sha2_wots_pkgen_multi_x16(const struct ch_slhdsa_ctx *c, uint8_t *pk, uint8_t *a
                 store32be(tmp + (size_t)(g + k) * n + 4 * w, val[w][k]);
         }
     }
-    for (unsigned int i = 0; i < count; i++) {
-        ch_slhdsa_adrs_set_type_and_clear(a2, CH_SLHDSA_WOTS_PK);
-        ch_slhdsa_adrs_set_keypair(a2, kp0 + i);
-        c->hash->t(c, pk + (size_t)i * n, a2, tmp + (size_t)i * len * n, len);
+    /* lines 10-13: T_len of four keys at a time (spare lanes repeat the last key) */
+    for (unsigned int i = 0; i < count; i += LANES) {
+        uint8_t pa[LANES][CH_SLHDSA_ADRS_BYTES];
+        const uint8_t *ap[LANES], *in[LANES];
+        uint8_t *o[LANES];
+        uint8_t spare[LANES][CH_SLHDSA_MAX_N];
+        for (unsigned int k = 0; k < LANES; k++) {
+            unsigned int leaf = i + k < count ? i + k : count - 1;
+            memcpy(pa[k], a2, CH_SLHDSA_ADRS_BYTES);
+            ch_slhdsa_adrs_set_type_and_clear(pa[k], CH_SLHDSA_WOTS_PK);
+            ch_slhdsa_adrs_set_keypair(pa[k], kp0 + leaf);
+            ap[k] = pa[k];
+            in[k] = tmp + (size_t)leaf * len * n;
+            o[k] = i + k < count ? pk + (size_t)(i + k) * n : spare[k];
+        }
+        sha2_t_x4(c, o, ap, in, (size_t)len * n);
     }
     ch_wipe(val, sizeof val);
 }
