@@ -241,6 +241,14 @@ A slots --json >"$W/deleted.json"
 python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[0]; assert not s['token']['initialized']" \
     "$W/deleted.json" && ok "token deleted" || bad "token still initialized after delete"
 
+kept=$(ls "$W"/hostA/store/token-0.audit.jsonl.deleted-*)
+A audit verify --file "$kept" >/dev/null && ok "the deleted token's log is kept and verifies" ||
+    bad "kept log"
+A audit show --file "$kept" --event token.delete --json >"$W/del.json"
+python3 -c "import json,sys; assert len(json.load(open(sys.argv[1]))) == 1" "$W/del.json" &&
+    ok "token.delete was audited" || bad "token.delete not in the kept log"
+expect_rc 2 "--slot and --file together" A audit verify --slot 0 --file "$kept"
+
 mkconfig "$W/hostB"
 export CRATON_HSM_CONFIG="$W/hostB/craton.ini"
 cp "$W/token.bak" "$W/bad-flip.bak"

@@ -31,7 +31,8 @@ struct opts {
     bool insecure_cli_secret; /* --insecure-secret-on-command-line */
     /* selection */
     uint32_t slot;            /* CH_OPT_UNSET if not given */
-    const char *label, *id_hex, *token_label;
+    const char *label, *id_hex;
+    const char *file; /* audit: one log file instead of the slots' logs */
     const char *class_name;
     /* secrets: file, value (insecure) */
     const char *so_pin_file, *so_pin;

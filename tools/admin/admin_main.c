@@ -22,7 +22,7 @@ enum {
     O_CONFIG = 0, O_STORAGE, O_MODULE, O_JSON, O_QUIET, O_HELP, O_FORCE, O_YES, O_INSECURE, O_SLOT,
     O_LABEL, O_ID, O_CLASS, O_SO_PIN_FILE, O_SO_PIN, O_PIN_FILE, O_PIN, O_NEW_PIN_FILE, O_NEW_PIN,
     O_PASS_FILE, O_PASS, O_SO, O_LOGIN, O_INPUT, O_OUTPUT, O_FORMAT, O_TYPE, O_START, O_END,
-    O_SINCE, O_UNTIL, O_EVENT, O_ITER, O_TOKEN_LABEL, O_COUNT_
+    O_SINCE, O_UNTIL, O_EVENT, O_ITER, O_FILE, O_COUNT_
 };
 #define B(x) (1ull << (x))
 #define GLOBAL (B(O_CONFIG) | B(O_STORAGE) | B(O_MODULE) | B(O_QUIET) | B(O_HELP))
@@ -66,7 +66,7 @@ static const struct option long_opts[] = {
     {"until", required_argument, NULL, O_UNTIL},
     {"event", required_argument, NULL, O_EVENT},
     {"kdf-iterations", required_argument, NULL, O_ITER},
-    {"token-label", required_argument, NULL, O_TOKEN_LABEL},
+    {"file", required_argument, NULL, O_FILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -159,18 +159,21 @@ static const struct cmd cmds[] = {
      "Restore an archive into slot N (default: the slot it came from). A damaged, truncated,\n"
      "foreign or wrongly keyed archive is refused and nothing is changed. Replacing an\n"
      "initialized token needs --force."},
-    {"audit", "show", ch_admin_cmd_audit_show, B(O_SLOT) | B(O_SINCE) | B(O_UNTIL) | B(O_EVENT) |
-     B(O_JSON), 0, false,
-     "audit show [--slot N] [--since T] [--until T] [--event E] [--json]",
+    {"audit", "show", ch_admin_cmd_audit_show, B(O_SLOT) | B(O_FILE) | B(O_SINCE) | B(O_UNTIL) |
+     B(O_EVENT) | B(O_JSON), 0, false,
+     "audit show [--slot N | --file LOG] [--since T] [--until T] [--event E] [--json]",
      "Print audit entries, filtered by slot, time (RFC 3339 or YYYY-MM-DD, UTC) and event name\n"
-     "(prefix match: 'key' matches key.generate, key.wrap...)."},
-    {"audit", "verify", ch_admin_cmd_audit_verify, B(O_SLOT) | B(O_JSON), 0, false,
-     "audit verify [--slot N] [--json]",
+     "(prefix match: 'key' matches key.generate, key.wrap...). --file reads any log file, e.g.\n"
+     "one kept by 'token delete'."},
+    {"audit", "verify", ch_admin_cmd_audit_verify, B(O_SLOT) | B(O_FILE) | B(O_JSON), 0, false,
+     "audit verify [--slot N | --file LOG] [--json]",
      "Walk each slot's hash chain and compare its end with the head in the token database.\n"
-     "Reports the first missing, altered or misplaced entry; exit code 4 when one is found."},
-    {"audit", "export", ch_admin_cmd_audit_export, B(O_SLOT) | B(O_FORMAT) | B(O_OUTPUT) |
-     B(O_SINCE) | B(O_UNTIL) | B(O_EVENT), 0, false,
-     "audit export [--slot N] --format jsonl|syslog [--output FILE]",
+     "Reports the first missing, altered or misplaced entry; exit code 4 when one is found.\n"
+     "--file checks one log file's chain alone (no database head: truncation at its end is\n"
+     "not visible)."},
+    {"audit", "export", ch_admin_cmd_audit_export, B(O_SLOT) | B(O_FILE) | B(O_FORMAT) |
+     B(O_OUTPUT) | B(O_SINCE) | B(O_UNTIL) | B(O_EVENT), 0, false,
+     "audit export [--slot N | --file LOG] --format jsonl|syslog [--output FILE]",
      "Export entries: jsonl copies the lines verbatim (hashes stay checkable); syslog writes\n"
      "RFC 5424 lines (facility authpriv) with the JSON entry as the message."},
     {"selftest", NULL, ch_admin_cmd_selftest, B(O_JSON), 0, false, "selftest [--json]",
@@ -300,7 +303,7 @@ static int set_opt(struct opts *o, int id, const char *arg)
             return -1;
         }
         break;
-    case O_TOKEN_LABEL: o->token_label = arg; break;
+    case O_FILE: o->file = arg; break;
     default: return -1;
     }
     return 0;
