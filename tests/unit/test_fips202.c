@@ -316,6 +316,47 @@ static void test_x4_matches_single(void **state)
     ch_keccakx4_clear(&st);
 }
 
+/* The general four-way absorb: different lengths and domains per lane, an idle lane. */
+static void test_x4_mixed_lanes(void **state)
+{
+    (void)state;
+    static uint8_t in[4][1300];
+    uint8_t out[4][2 * CH_SHAKE256_RATE], want[2 * CH_SHAKE256_RATE];
+    struct ch_keccak_x4 st;
+    for (unsigned int j = 0; j < 4; j++)
+        fill(in[j], sizeof in[j]);
+    static const size_t lens[][4] = {
+        {1184, 1120, 0, 500}, {0, 135, 0, 136}, {272, 1, 0, 1299}, {800, 800, 0, 800},
+    };
+    for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
+        const uint8_t *const ins[4] = {in[0], in[1], NULL, in[3]};
+        uint8_t *const outs[4] = {out[0], out[1], NULL, out[3]};
+        const uint8_t ds[4] = {CH_KECCAK_DS_SHA3, CH_KECCAK_DS_SHAKE, CH_KECCAK_DS_SHAKE,
+                               CH_KECCAK_DS_SHAKE};
+        ch_keccakx4_absorb_once(&st, CH_SHAKE256_RATE, ins, lens[t], ds);
+        ch_keccakx4_squeezeblocks(&st, outs, 2);
+        ch_sha3_256(want, in[0], lens[t][0]);
+        assert_memory_equal(out[0], want, 32);
+        ch_shake256(want, sizeof want, in[1], lens[t][1]);
+        assert_memory_equal(out[1], want, sizeof want);
+        ch_shake256(want, sizeof want, in[3], lens[t][3]);
+        assert_memory_equal(out[3], want, sizeof want);
+    }
+    /* SHA3-512 lanes (rate 72). */
+    const uint8_t *const ins[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *const outs[4] = {out[0], out[1], out[2], out[3]};
+    const size_t lens512[4] = {0, 71, 72, 1000};
+    const uint8_t ds[4] = {CH_KECCAK_DS_SHA3, CH_KECCAK_DS_SHA3, CH_KECCAK_DS_SHA3,
+                           CH_KECCAK_DS_SHA3};
+    ch_keccakx4_absorb_once(&st, CH_SHA3_512_RATE, ins, lens512, ds);
+    ch_keccakx4_squeezeblocks(&st, outs, 1);
+    for (unsigned int j = 0; j < 4; j++) {
+        ch_sha3_512(want, in[j], lens512[j]);
+        assert_memory_equal(out[j], want, 64);
+    }
+    ch_keccakx4_clear(&st);
+}
+
 static void test_clear_wipes(void **state)
 {
     (void)state;
@@ -339,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_squeezeblocks),
         cmocka_unit_test(test_cross_check_openssl),
         cmocka_unit_test(test_x4_matches_single),
+        cmocka_unit_test(test_x4_mixed_lanes),
         cmocka_unit_test(test_clear_wipes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -700,26 +700,57 @@ void ch_keccak_f1600x4_portable(uint64_t s[25][4])
     ch_wipe(t, sizeof t);
 }
 
-static void x4_absorb_once(struct ch_keccak_x4 *st, unsigned int rate, const uint8_t *const in[4],
-                           size_t inlen)
+/* Lane j takes nb[j] = inlen[j] / rate + 1 blocks, the last one padded. Lanes are permuted
+ * together; a lane that ends before the others has its state (padded, not yet permuted) put
+ * aside and restored at the end, so that every lane is left exactly as a single sponge would
+ * be: padded, awaiting the permutation that the first squeezed block starts with. */
+void ch_keccakx4_absorb_once(struct ch_keccak_x4 *st, unsigned int rate, const uint8_t *const in[4],
+                             const size_t inlen[4], const uint8_t ds[4])
 {
-    size_t off = 0;
+    uint64_t saved[4][25];
+    size_t nb[4], maxnb = 0;
 
     memset(st->s, 0, sizeof st->s);
     st->rate = rate;
-    while (inlen - off >= rate) {
-        for (unsigned int i = 0; i < rate / 8; i++)
-            for (unsigned int j = 0; j < 4; j++)
-                st->s[i][j] ^= load64_le(in[j] + off + 8 * i);
-        ch_keccak_f1600x4(st->s);
-        off += rate;
-    }
     for (unsigned int j = 0; j < 4; j++) {
-        for (size_t b = 0; b < inlen - off; b++)
-            st->s[b / 8][j] ^= (uint64_t)in[j][off + b] << (8 * (b % 8));
-        st->s[(inlen - off) / 8][j] ^= (uint64_t)DS_SHAKE << (8 * ((inlen - off) % 8));
-        st->s[(rate - 1) / 8][j] ^= (uint64_t)0x80 << (8 * ((rate - 1) % 8));
+        nb[j] = inlen[j] / rate + 1;
+        if (nb[j] > maxnb)
+            maxnb = nb[j];
     }
+    for (size_t b = 0; b < maxnb; b++) {
+        for (unsigned int j = 0; j < 4; j++) {
+            const size_t off = b * rate;
+            if (b + 1 < nb[j]) {
+                for (unsigned int i = 0; i < rate / 8; i++)
+                    st->s[i][j] ^= load64_le(in[j] + off + 8 * i);
+            } else if (b + 1 == nb[j]) {
+                const size_t rem = inlen[j] - off;
+                for (size_t t = 0; t < rem; t++)
+                    st->s[t / 8][j] ^= (uint64_t)in[j][off + t] << (8 * (t % 8));
+                st->s[rem / 8][j] ^= (uint64_t)ds[j] << (8 * (rem % 8));
+                st->s[(rate - 1) / 8][j] ^= (uint64_t)0x80 << (8 * ((rate - 1) % 8));
+                if (b + 1 < maxnb)
+                    for (unsigned int i = 0; i < 25; i++)
+                        saved[j][i] = st->s[i][j];
+            }
+        }
+        if (b + 1 < maxnb)
+            ch_keccak_f1600x4(st->s);
+    }
+    for (unsigned int j = 0; j < 4; j++)
+        if (nb[j] < maxnb)
+            for (unsigned int i = 0; i < 25; i++)
+                st->s[i][j] = saved[j][i];
+    ch_wipe(saved, sizeof saved);
+}
+
+static void x4_absorb_once(struct ch_keccak_x4 *st, unsigned int rate, const uint8_t *const in[4],
+                           size_t inlen)
+{
+    const size_t lens[4] = {inlen, inlen, inlen, inlen};
+    const uint8_t ds[4] = {DS_SHAKE, DS_SHAKE, DS_SHAKE, DS_SHAKE};
+
+    ch_keccakx4_absorb_once(st, rate, in, lens, ds);
 }
 
 void ch_shake128x4_absorb_once(struct ch_keccak_x4 *st, const uint8_t *const in[4], size_t inlen)

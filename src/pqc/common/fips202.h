@@ -75,6 +75,15 @@ void ch_keccak_f1600x4_portable(uint64_t s[25][4]);
  * with the SHAKE domain bits. */
 void ch_shake128x4_absorb_once(struct ch_keccak_x4 *st, const uint8_t *const in[4], size_t inlen);
 void ch_shake256x4_absorb_once(struct ch_keccak_x4 *st, const uint8_t *const in[4], size_t inlen);
+/* Domain-separation bytes of FIPS 202 §6 (suffix bits plus the first padding bit). */
+#define CH_KECCAK_DS_SHA3 0x06
+#define CH_KECCAK_DS_SHAKE 0x1F
+/* The general form: lane j absorbs inlen[j] bytes of in[j] (lengths may differ) and is padded
+ * with the domain byte ds[j], so a SHA3-256 and a SHAKE256 (both rate 136) can share one call.
+ * An idle lane may have in[j] == NULL and inlen[j] == 0. The SHA3 digest is the first 32 or 64
+ * bytes of that lane's first squeezed block. */
+void ch_keccakx4_absorb_once(struct ch_keccak_x4 *st, unsigned int rate, const uint8_t *const in[4],
+                             const size_t inlen[4], const uint8_t ds[4]);
 /* Squeeze nblocks whole blocks (nblocks * rate bytes) of each stream into out[j]; a NULL
  * out[j] drops that stream's output. */
 void ch_keccakx4_squeezeblocks(struct ch_keccak_x4 *st, uint8_t *const out[4], size_t nblocks);
