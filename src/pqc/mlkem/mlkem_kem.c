@@ -121,53 +121,70 @@ int ch_mlkem_encaps_derand(enum ch_mlkem_param ps, uint8_t *c, uint8_t k_out[CH_
 }
 
 /* Alg. 18 behind the Alg. 21 checks. The comparison c == c' and the choice between K' and
- * K_bar are a mask and a conditional move: nothing branches on whether c was honest. */
+ * K_bar are a mask and a conditional move: nothing branches on whether c was honest. The
+ * §7.3 hash check H(ek) and step 7's J(z || c) are independent and both have rate 136, so
+ * they share one four-way Keccak (lanes 0 and 1). */
 int ch_mlkem_decaps(enum ch_mlkem_param ps, uint8_t k_out[CH_MLKEM_SS_BYTES], const uint8_t *c,
                     size_t c_len, const uint8_t *dk, size_t dk_len)
 {
     const struct ch_mlkem_params *p = ch_mlkem_params_get(ps);
     uint8_t cmp[CH_MLKEM_MAX_CT_BYTES];
-    uint8_t in[64];  /* m' || h */
-    uint8_t kr[64];  /* K' || r' */
-    uint8_t kbar[CH_MLKEM_SS_BYTES];
-    struct ch_keccak st;
-    int rv;
+    uint8_t zc[32 + CH_MLKEM_MAX_CT_BYTES]; /* z || c, the input of J */
+    uint8_t hblk[CH_SHAKE256_RATE], jblk[CH_SHAKE256_RATE];
+    uint8_t in[64]; /* m' || h */
+    uint8_t kr[64]; /* K' || r' */
+    struct ch_keccak_x4 st;
+    int rv = CH_PQC_OK;
 
-    rv = (p == NULL || c == NULL || c_len != p->ct_bytes) ? CH_PQC_ERR_INPUT
-                                                          : check_dk(p, dk, dk_len);
-    if (rv != CH_PQC_OK) {
+    /* §7.3 steps 1-2: ciphertext and decapsulation key type checks. */
+    if (p == NULL || c == NULL || c_len != p->ct_bytes || dk == NULL || dk_len != p->dk_bytes) {
         ch_wipe(k_out, CH_MLKEM_SS_BYTES);
-        return rv;
+        return CH_PQC_ERR_INPUT;
     }
     const uint8_t *dk_pke = dk;
     const uint8_t *ek_pke = dk + p->pke_dk_bytes;
     const uint8_t *h = ek_pke + p->ek_bytes;
     const uint8_t *z = h + 32;
 
+    /* §7.3 step 3 (H(ek) == h) and Alg. 18 step 7 (K_bar = J(z || c) = SHAKE256(z || c, 256)). */
+    memcpy(zc, z, 32);
+    memcpy(zc + 32, c, p->ct_bytes);
+    {
+        const uint8_t *const ins[4] = {ek_pke, zc, NULL, NULL};
+        const size_t lens[4] = {p->ek_bytes, 32 + p->ct_bytes, 0, 0};
+        const uint8_t ds[4] = {CH_KECCAK_DS_SHA3, CH_KECCAK_DS_SHAKE, CH_KECCAK_DS_SHAKE,
+                               CH_KECCAK_DS_SHAKE};
+        uint8_t *const outs[4] = {hblk, jblk, NULL, NULL};
+        ch_keccakx4_absorb_once(&st, CH_SHAKE256_RATE, ins, lens, ds);
+        ch_keccakx4_squeezeblocks(&st, outs, 1);
+    }
+    int ok = ch_ct_eq(hblk, h, 32);
+    CH_CT_PUBLIC(&ok, sizeof ok); /* see check_dk: the outcome is not secret */
+    if (!ok) {
+        ch_wipe(k_out, CH_MLKEM_SS_BYTES);
+        rv = CH_PQC_ERR_INPUT;
+        goto out;
+    }
+
     /* Step 5: m' = K-PKE.Decrypt(dk_pke, c). */
     ch_mlkem_kpke_decrypt(p, in, dk_pke, c);
     /* Step 6: (K', r') = G(m' || h). */
     memcpy(in + 32, h, 32);
     ch_sha3_512(kr, in, sizeof in);
-    /* Step 7: K_bar = J(z || c) = SHAKE256(z || c, 256). */
-    ch_shake256_init(&st);
-    ch_shake256_absorb(&st, z, 32);
-    ch_shake256_absorb(&st, c, p->ct_bytes);
-    ch_shake256_finalize(&st);
-    ch_shake256_squeeze(&st, kbar, sizeof kbar);
     /* Step 8: c' = K-PKE.Encrypt(ek_pke, m', r'). */
     ch_mlkem_kpke_encrypt(p, cmp, ek_pke, in, kr + 32);
     /* Steps 9-11: K = (c == c') ? K' : K_bar, in constant time. */
     uint8_t eq = ch_ct_eq_mask(c, cmp, p->ct_bytes);
-    memcpy(k_out, kbar, CH_MLKEM_SS_BYTES);
+    memcpy(k_out, jblk, CH_MLKEM_SS_BYTES);
     ch_ct_cmov(k_out, kr, CH_MLKEM_SS_BYTES, eq);
     CH_CT_SECRET(k_out, CH_MLKEM_SS_BYTES);
-
+    ch_wipe(&eq, sizeof eq);
+out:
     ch_wipe(cmp, sizeof cmp);
+    ch_wipe(zc, sizeof zc);
+    ch_wipe(jblk, sizeof jblk);
     ch_wipe(in, sizeof in);
     ch_wipe(kr, sizeof kr);
-    ch_wipe(kbar, sizeof kbar);
-    ch_wipe(&eq, sizeof eq);
-    ch_keccak_clear(&st);
-    return CH_PQC_OK;
+    ch_keccakx4_clear(&st);
+    return rv;
 }
