@@ -159,10 +159,13 @@ CK_RV ch_tok_module_init(bool app_mutexes_only)
     }
     ch_log_setup(m->cfg.log_level, m->cfg.log_file);
     CH_TRY_OUT(ch_crypto_init());
-    CH_TRY_OUT(ch_drbg_init());
+    /* Self-tests run afresh at every C_Initialize (an earlier failure is not sticky across
+     * re-initialisation), before the module DRBG is instantiated and anything is served. */
+    ch_fips_reset();
     if (ch_fips_post() != CKR_OK)
         ch_log(CH_LOG_ERROR, "power-on self-test failed: %s; the module is in the error state",
                ch_fips_error_reason());
+    CH_TRY_OUT(ch_drbg_init());
     if (mkdir(m->cfg.storage_dir, 0700) != 0 && errno != EEXIST) {
         ch_log(CH_LOG_ERROR, "cannot create storage directory %s: %s", m->cfg.storage_dir,
                strerror(errno));
