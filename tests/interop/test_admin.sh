@@ -157,6 +157,17 @@ for k in ed:ed-key ec:ec-der; do
         ok "${k#*:} imported and exported" || bad "${k#*:} public key differs"
     A key delete --slot 0 --pin-file "$W/user.pin" --label "${k#*:}" --quiet
 done
+openssl pkey -in "$W/ec.pem" -aes256 -passout pass:key-file-pass -out "$W/ec-enc.pem"
+printf 'key-file-pass\n' >"$W/key.pass"
+chmod 600 "$W/key.pass"
+A key import --slot 0 --pin-file "$W/user.pin" --input "$W/ec-enc.pem" --label ec-enc \
+    --key-passphrase-file "$W/key.pass" --quiet
+A key export-public --slot 0 --label ec-enc --output "$W/enc.pub.pem"
+openssl pkey -in "$W/ec.pem" -pubout | cmp -s - "$W/enc.pub.pem" &&
+    ok "encrypted PEM key imported" || bad "encrypted PEM key"
+expect_rc 3 "wrong key passphrase" env CRATON_HSM_KEY_PASSPHRASE=nope "$ADMIN" --module "$MODULE" \
+    key import --slot 0 --pin-file "$W/user.pin" --input "$W/ec-enc.pem" --label ec-enc2
+A key delete --slot 0 --pin-file "$W/user.pin" --label ec-enc --quiet
 printf 'not a key\n' >"$W/junk.pem"
 expect_rc 2 "junk input refused" A key import --slot 0 --pin-file "$W/user.pin" --input "$W/junk.pem" --label junk
 

@@ -39,6 +39,7 @@ struct opts {
     const char *pin_file, *pin;
     const char *new_pin_file, *new_pin;
     const char *pass_file, *pass;
+    const char *key_pass_file, *key_pass;
     bool so;    /* pin change: the SO's PIN */
     bool login; /* key list: log in as the user to see private objects */
     /* files */
@@ -99,7 +100,8 @@ int ch_admin_p11_fail(const char *what, CK_RV rv);
 
 enum ch_secret_kind { CH_SECRET_SO_PIN, CH_SECRET_PIN, CH_SECRET_NEW_PIN, CH_SECRET_NEW_SO_PIN,
                       CH_SECRET_INIT_SO_PIN, /* token init: SO PIN sources, typed twice */
-                      CH_SECRET_PASSPHRASE, CH_SECRET_NEW_PASSPHRASE };
+                      CH_SECRET_PASSPHRASE, CH_SECRET_NEW_PASSPHRASE,
+                      CH_SECRET_KEY_PASSPHRASE /* an encrypted key file's, for key import */ };
 #define CH_SECRET_MAX 256
 struct secret {
     char v[CH_SECRET_MAX + 1];

@@ -473,9 +473,34 @@ static void ossl_err(const char *what)
     ERR_clear_error();
 }
 
+struct pass_arg {
+    const struct ctx *c;
+    int asked; /* exit code of the secret source, -1 before it is asked */
+};
+
+/* OpenSSL's pem_password_cb: only called for an encrypted key. */
+static int key_pass_cb(char *buf, int size, int rwflag, void *u)
+{
+    struct pass_arg *pa = u;
+    struct secret s;
+    (void)rwflag;
+    if (pa->asked > 0)
+        return -1; /* no source: reported once, not once per decoder OpenSSL tries */
+    pa->asked = ch_admin_secret_get(pa->c, CH_SECRET_KEY_PASSPHRASE, &s);
+    if (pa->asked != CH_EXIT_OK || size < 0 || s.len > (size_t)size) {
+        ch_admin_secret_wipe(&s);
+        return -1;
+    }
+    memcpy(buf, s.v, s.len);
+    int n = (int)s.len;
+    ch_admin_secret_wipe(&s);
+    return n;
+}
+
 /* Parse the input as a private key or certificate, PEM or DER. */
 static int load_input(const struct ctx *c, EVP_PKEY **pkey, X509 **cert)
 {
+    struct pass_arg pa = {c, -1};
     BIO *b = BIO_new_file(c->o->input, "rb");
     const char *fmt = c->o->format;
     *pkey = NULL;
@@ -490,7 +515,7 @@ static int load_input(const struct ctx *c, EVP_PKEY **pkey, X509 **cert)
         return CH_EXIT_USAGE;
     }
     if (fmt == NULL || strcmp(fmt, "pem") == 0) {
-        *pkey = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+        *pkey = PEM_read_bio_PrivateKey(b, NULL, key_pass_cb, &pa);
         if (*pkey == NULL) {
             (void)BIO_reset(b);
             *cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
@@ -500,15 +525,24 @@ static int load_input(const struct ctx *c, EVP_PKEY **pkey, X509 **cert)
     }
     if (*pkey == NULL && *cert == NULL && (fmt == NULL || strcmp(fmt, "der") == 0)) {
         *pkey = d2i_PrivateKey_bio(b, NULL);
+        if (*pkey == NULL && pa.asked < 0) {
+            (void)BIO_reset(b);
+            *pkey = d2i_PKCS8PrivateKey_bio(b, NULL, key_pass_cb, &pa);
+        }
         if (*pkey == NULL) {
             (void)BIO_reset(b);
             *cert = d2i_X509_bio(b, NULL);
         }
     }
     BIO_free(b);
+    if (*pkey == NULL && *cert == NULL && pa.asked > 0)
+        return pa.asked; /* no passphrase source: already reported */
+    if (*pkey == NULL && *cert == NULL && pa.asked == 0) {
+        ossl_err("cannot decrypt the key file (wrong passphrase?)");
+        return CH_EXIT_AUTH;
+    }
     if (*pkey == NULL && *cert == NULL) {
-        ossl_err("the input is neither a private key nor an X.509 certificate (PEM or DER; "
-                 "encrypted keys are not supported)");
+        ossl_err("the input is neither a private key nor an X.509 certificate (PEM or DER)");
         return CH_EXIT_USAGE;
     }
     ERR_clear_error();

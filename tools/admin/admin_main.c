@@ -22,7 +22,7 @@ enum {
     O_CONFIG = 0, O_STORAGE, O_MODULE, O_JSON, O_QUIET, O_HELP, O_FORCE, O_YES, O_INSECURE, O_SLOT,
     O_LABEL, O_ID, O_CLASS, O_SO_PIN_FILE, O_SO_PIN, O_PIN_FILE, O_PIN, O_NEW_PIN_FILE, O_NEW_PIN,
     O_PASS_FILE, O_PASS, O_SO, O_LOGIN, O_INPUT, O_OUTPUT, O_FORMAT, O_TYPE, O_START, O_END,
-    O_SINCE, O_UNTIL, O_EVENT, O_ITER, O_FILE, O_COUNT_
+    O_SINCE, O_UNTIL, O_EVENT, O_ITER, O_FILE, O_KEY_PASS_FILE, O_KEY_PASS, O_COUNT_
 };
 #define B(x) (1ull << (x))
 #define GLOBAL (B(O_CONFIG) | B(O_STORAGE) | B(O_MODULE) | B(O_QUIET) | B(O_HELP))
@@ -67,6 +67,8 @@ static const struct option long_opts[] = {
     {"event", required_argument, NULL, O_EVENT},
     {"kdf-iterations", required_argument, NULL, O_ITER},
     {"file", required_argument, NULL, O_FILE},
+    {"key-passphrase-file", required_argument, NULL, O_KEY_PASS_FILE},
+    {"key-passphrase", required_argument, NULL, O_KEY_PASS},
     {NULL, 0, NULL, 0},
 };
 
@@ -124,10 +126,14 @@ static const struct cmd cmds[] = {
      "visible without login; --login (or a PIN source) logs in as the user to see private ones.\n"
      "--class: private, public, secret, certificate, data."},
     {"key", "import", ch_admin_cmd_key_import, B(O_SLOT) | B(O_LABEL) | B(O_ID) | B(O_INPUT) |
-     B(O_FORMAT) | PIN_SRC, B(O_SLOT) | B(O_INPUT) | B(O_LABEL), true,
-     "key import --slot N --input FILE --label L [--id HEX] [--format pem|der]",
+     B(O_FORMAT) | PIN_SRC | B(O_KEY_PASS_FILE) | B(O_KEY_PASS), B(O_SLOT) | B(O_INPUT) |
+     B(O_LABEL), true,
+     "key import --slot N --input FILE --label L [--id HEX] [--format pem|der] "
+     "[--key-passphrase-file FILE]",
      "Import a private key (RSA, EC on P-256/P-384/P-521, Ed25519; PKCS#8 or traditional PEM,\n"
-     "or DER) as a private and a public key object, or an X.509 certificate, with C_CreateObject.\n"
+     "or DER; an encrypted one takes its passphrase from --key-passphrase-file,\n"
+     "CRATON_HSM_KEY_PASSPHRASE or the terminal) as a private and a public key object, or an\n"
+     "X.509 certificate, with C_CreateObject.\n"
      "Private keys become sensitive, private token objects. The id defaults to the SHA-1 of the\n"
      "public key, so a key and its certificate share it."},
     {"key", "export-public", ch_admin_cmd_key_export_public, SEL | B(O_OUTPUT) | PIN_SRC |
@@ -212,6 +218,10 @@ static void usage_cmd(FILE *f, const struct cmd *cm)
     if (cm->allowed & B(O_NEW_PIN))
         fprintf(f, "\nNew PIN: terminal (twice), --new-pin-file FILE, CRATON_HSM_NEW_PIN, or "
                    "--new-pin VALUE with --insecure-pin-on-command-line.");
+    if (cm->allowed & B(O_KEY_PASS))
+        fprintf(f, "\nKey file passphrase (encrypted keys only): terminal, --key-passphrase-file "
+                   "FILE, CRATON_HSM_KEY_PASSPHRASE, or --key-passphrase VALUE with "
+                   "--insecure-pin-on-command-line.");
     if (cm->allowed & B(O_PASS))
         fprintf(f, "\nPassphrase: terminal, --passphrase-file FILE, CRATON_HSM_BACKUP_PASSPHRASE, "
                    "or --passphrase VALUE with --insecure-pin-on-command-line.");
@@ -304,6 +314,8 @@ static int set_opt(struct opts *o, int id, const char *arg)
         }
         break;
     case O_FILE: o->file = arg; break;
+    case O_KEY_PASS_FILE: o->key_pass_file = arg; break;
+    case O_KEY_PASS: o->key_pass = arg; break;
     default: return -1;
     }
     return 0;

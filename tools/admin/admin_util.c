@@ -280,6 +280,8 @@ static const struct secret_source sources[] = {
                               "CRATON_HSM_BACKUP_PASSPHRASE", false},
     [CH_SECRET_NEW_PASSPHRASE] = {"backup passphrase", "--passphrase-file",
                                   "CRATON_HSM_BACKUP_PASSPHRASE", true},
+    [CH_SECRET_KEY_PASSPHRASE] = {"passphrase of the key file", "--key-passphrase-file",
+                                  "CRATON_HSM_KEY_PASSPHRASE", false},
 };
 
 int ch_admin_secret_get(const struct ctx *c, enum ch_secret_kind kind, struct secret *s)
@@ -296,6 +298,7 @@ int ch_admin_secret_get(const struct ctx *c, enum ch_secret_kind kind, struct se
     case CH_SECRET_NEW_SO_PIN: file = o->new_pin_file; value = o->new_pin; break;
     case CH_SECRET_PASSPHRASE:
     case CH_SECRET_NEW_PASSPHRASE: file = o->pass_file; value = o->pass; break;
+    case CH_SECRET_KEY_PASSPHRASE: file = o->key_pass_file; value = o->key_pass; break;
     }
     if (file != NULL)
         return ch_admin_secret_file(file, s);
