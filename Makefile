@@ -11,5 +11,7 @@ test:
 	bash scripts/test.sh
 bench: all
 	bash scripts/bench.sh
+fuzz:
+	bash scripts/fuzz.sh
 clean:
 	rm -rf build build-asan craton-demo

@@ -37,7 +37,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 meson test -C build --num-processes 2 --print-errorlogs --no-rebuild || status=1
 meson test -C build-asan --num-processes 2 --print-errorlogs --no-rebuild \
-    --suite unit --suite vectors || status=1
+    --suite unit --suite vectors --suite fuzz || status=1
 
 python3 - "$root/build/meson-logs/testlog.json" "$root/build-asan/meson-logs/testlog.json" <<'PY'
 import json, sys
