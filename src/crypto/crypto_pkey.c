@@ -11,7 +11,9 @@
 
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
+#include <openssl/ec.h>
 #include <openssl/encoder.h>
+#include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
@@ -20,11 +22,12 @@
 static const struct {
     const char *group;
     size_t bits;
+    int nid;
 } curves[] = {
-    [CH_CURVE_NONE] = {NULL, 0},
-    [CH_CURVE_P256] = {"prime256v1", 256},
-    [CH_CURVE_P384] = {"secp384r1", 384},
-    [CH_CURVE_P521] = {"secp521r1", 521},
+    [CH_CURVE_NONE] = {NULL, 0, NID_undef},
+    [CH_CURVE_P256] = {"prime256v1", 256, NID_X9_62_prime256v1},
+    [CH_CURVE_P384] = {"secp384r1", 384, NID_secp384r1},
+    [CH_CURVE_P521] = {"secp521r1", 521, NID_secp521r1},
 };
 
 static const struct {
@@ -213,12 +216,33 @@ static bool ec_public_ok(EVP_PKEY *pk)
     return ok;
 }
 
+/* Q = d*G in uncompressed SEC 1 form (SEC 1 §3.2.1 step 3): PKCS#11 private EC keys carry no
+ * public point, but PKCS#8 encoding and the pairwise check want one. OpenSSL's fixed-base
+ * multiplication is constant time. out has room for 1 + 2 * 66 bytes. */
+static bool ec_public_from_private(enum ch_curve c, const BIGNUM *d, uint8_t *out, size_t *len)
+{
+    EC_GROUP *g = EC_GROUP_new_by_curve_name_ex(ch_crypto_libctx(), NULL, curves[c].nid);
+    EC_POINT *q = g != NULL ? EC_POINT_new(g) : NULL;
+    BN_CTX *bc = BN_CTX_secure_new_ex(ch_crypto_libctx());
+    bool ok = q != NULL && bc != NULL && EC_POINT_mul(g, q, d, NULL, NULL, bc) == 1;
+    if (ok) {
+        *len = EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, out, *len, bc);
+        ok = *len > 0;
+    }
+    BN_CTX_free(bc);
+    EC_POINT_free(q);
+    EC_GROUP_free(g);
+    return ok;
+}
+
 CK_RV ch_crypto_pkey_ec_new(enum ch_curve c, const uint8_t *point, size_t point_len,
                             const uint8_t *priv, size_t priv_len, struct ch_pkey **out)
 {
     OSSL_PARAM_BLD *b = NULL;
     BIGNUM *d = NULL;
     EVP_PKEY *pk = NULL;
+    uint8_t q[1 + 2 * 66];
+    size_t ql = sizeof(q);
     CK_RV rv;
 
     CH_CHECK(out != NULL, CKR_ARGUMENTS_BAD);
@@ -245,6 +269,14 @@ CK_RV ch_crypto_pkey_ec_new(enum ch_curve c, const uint8_t *point, size_t point_
         d = BN_secure_new();
         CH_CHECK_OUT(d != NULL && BN_bin2bn(priv, (int)priv_len, d) != NULL, CKR_HOST_MEMORY);
         CH_CHECK_OUT(OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d) == 1, CKR_HOST_MEMORY);
+        /* 0 < d (the range check against n is ch_crypto_pkey_check's); a private key without
+         * its point gets the point computed. */
+        CH_CHECK_OUT(!BN_is_zero(d), CKR_ATTRIBUTE_VALUE_INVALID);
+        if (point_len == 0) {
+            CH_CHECK_OUT(ec_public_from_private(c, d, q, &ql), CKR_ATTRIBUTE_VALUE_INVALID);
+            CH_CHECK_OUT(OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, q, ql) == 1,
+                         CKR_HOST_MEMORY);
+        }
     }
     CH_TRY_OUT(fromdata("EC", b, priv_len ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, &pk));
     if (point_len > 0)
