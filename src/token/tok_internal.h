@@ -172,5 +172,7 @@ bool ch_tok_mech_allowed(const struct ch_mech_desc *d);
 /* tok_audit.c */
 void ch_tok_audit(struct ch_token *tok, const char *event, CK_SESSION_HANDLE h,
                   CK_MECHANISM_TYPE mech, uint64_t object_id, const char *label, CK_RV rv);
+/* A login attempt by `who` (CKU_SO, CKU_USER, CKU_CONTEXT_SPECIFIC) and its outcome. */
+void ch_tok_audit_login(struct ch_token *tok, CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_RV rv);
 
 #endif

@@ -334,12 +334,8 @@ CK_RV ch_tok_login(CK_SESSION_HANDLE h, CK_USER_TYPE who, const uint8_t *pin, si
 unlock:
     pthread_mutex_unlock(&t->lock);
 out:
-    if (who == CKU_SO || who == CKU_USER || who == CKU_CONTEXT_SPECIFIC) {
-        struct ch_audit_event ev = {0};
-        (void)ev;
-        ch_tok_audit(t, CH_AUDIT_EV_LOGIN, h, CK_UNAVAILABLE_INFORMATION, 0,
-                     who == CKU_SO ? "so" : (who == CKU_USER ? "user" : "context"), rv);
-    }
+    if (who == CKU_SO || who == CKU_USER || who == CKU_CONTEXT_SPECIFIC)
+        ch_tok_audit_login(t, h, who, rv);
     ch_tok_session_put(s);
     return rv;
 }
