@@ -521,10 +521,8 @@ CK_RV ch_mech_pk_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len,
     case CH_OP_DECRYPT:
     case CH_OP_VERIFY_RECOVER:
         /* Size query: the block size bounds the result without computing it. */
-        if (out == NULL) {
-            *out_len = size;
-            return CKR_OK;
-        }
+        if (out == NULL)
+            return ch_mech_out_check(NULL, out_len, size);
         rv = o->kind == CH_OP_DECRYPT
                  ? ch_crypto_pkey_decrypt(op->pk, &op->pp, in, in_len, tmp, &n)
                  : ch_crypto_pkey_verify_recover(op->pk, &op->pp, in, in_len, tmp, &n);
