@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -519,13 +520,17 @@ CK_RV ch_audit_verify(const char *path, struct ch_store *store, struct ch_audit_
 
     memset(r, 0, sizeof(*r));
     r->ok = true;
+    CH_TRY(lines_open(path, &l, &missing));
+    /* A shared lock holds writers (LOCK_EX across line and head update) off while the file and
+     * the head are read, so a concurrent append cannot look like truncation or a forgery. */
+    while (!missing && flock(l.fd, LOCK_SH) != 0)
+        CH_CHECK_OUT(errno == EINTR, CKR_DEVICE_ERROR);
     if (store != NULL) {
-        CH_TRY(ch_audit_head_get(store, &head_present, &head_seq, head_hash));
+        CH_TRY_OUT(ch_audit_head_get(store, &head_present, &head_seq, head_hash));
         r->head_present = head_present;
         r->head_checked = head_present;
         r->head_seq = head_seq;
     }
-    CH_TRY(lines_open(path, &l, &missing));
     e = malloc(sizeof(*e));
     CH_CHECK_OUT(e != NULL, CKR_HOST_MEMORY);
 

@@ -645,6 +645,49 @@ static void test_parser_mutations(void **state)
     }
 }
 
+/* Verifying while another process appends never reports a false break: the verifier's shared
+ * lock keeps each append (line + head) whole from its point of view. */
+static void test_verify_during_appends(void **state)
+{
+    struct fx *f = *state;
+    log_n(f->audit, 0, 1, "first");
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        struct ch_store *s = NULL;
+        struct ch_audit *a = NULL;
+        struct ch_audit_opts o = {.fsync = false, .syslog = false};
+        if (ch_crypto_init() != CKR_OK || ch_store_open(&f->cfg, 0, &s) != CKR_OK ||
+            ch_audit_open_opts(f->path, s, &o, &a) != CKR_OK)
+            _exit(2);
+        struct ch_audit_event ev = {.event = CH_AUDIT_EV_LOGIN, .user_type = (long)CKU_USER,
+                                    .mechanism = CK_UNAVAILABLE_INFORMATION, .rv = CKR_OK};
+        for (int i = 0; i < 150; i++)
+            if (ch_audit_log(a, &ev) != CKR_OK)
+                _exit(1);
+        ch_audit_close(a);
+        ch_store_close(s);
+        _exit(0);
+    }
+    int st = 0, rounds = 0;
+    for (;;) {
+        pid_t done = waitpid(kid, &st, WNOHANG);
+        struct ch_audit_report r = verify(f, true);
+        if (!r.ok)
+            fail_msg("false alarm while appending: entry %llu: %s",
+                     (unsigned long long)r.first_bad, r.reason);
+        rounds++;
+        if (done == kid)
+            break;
+    }
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    struct ch_audit_report r = verify(f, true);
+    assert_true(r.ok);
+    assert_int_equal(r.entries, 151);
+    assert_true(rounds >= 1);
+}
+
 static CK_RV count_cb(void *arg, const struct ch_audit_entry *e)
 {
     int *n = arg;
@@ -693,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_parser_mutations),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_during_appends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
