@@ -63,7 +63,7 @@ static void test_post_passes(void **state)
     assert_string_equal(ch_fips_error_reason(), "");
     assert_int_equal(ch_fips_post_report(collect, &s), CKR_OK);
     assert_int_equal(s.failed, 0);
-    assert_int_equal(s.count, 10); /* integrity + 9 classical KATs */
+    assert_int_equal(s.count, 13); /* integrity + 9 classical KATs + 3 PQC KATs */
     assert_true(s.integrity_skipped);
 }
 
@@ -91,6 +91,9 @@ static void test_corrupted_kats_fail(void **state)
     expect_post_fails("AES-256-GCM decrypt", "self-test failed: AES-256-GCM decrypt KAT");
     expect_post_fails("HMAC_DRBG", "self-test failed: HMAC_DRBG KAT");
     expect_post_fails("PBKDF2-HMAC-SHA-256", "self-test failed: PBKDF2 KAT");
+    expect_post_fails("ML-KEM-768 KAT", "self-test failed: ML-KEM-768");
+    expect_post_fails("ML-DSA-65 KAT", "self-test failed: ML-DSA-65");
+    expect_post_fails("SLH-DSA-SHA2-128f KAT", "self-test failed: SLH-DSA-SHA2-128f");
 }
 
 static void test_error_state_sticks(void **state)
