@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -343,7 +344,43 @@ struct lines {
     char *buf; /* 2 * CH_AUDIT_LINE_MAX */
     size_t start, end;
     bool eof;
+    uint64_t left; /* bytes of the file still to read: its size when the walk began */
 };
+
+/* read(2) bounded by l->left: lines appended after the walk began are not part of it. */
+static ssize_t bounded_read(struct lines *l, char *dst, size_t n)
+{
+    if ((uint64_t)n > l->left)
+        n = (size_t)l->left;
+    if (n == 0)
+        return 0;
+    ssize_t k = read(l->fd, dst, n);
+    if (k > 0)
+        l->left -= (uint64_t)k;
+    return k;
+}
+
+/* Fix the extent of the walk under a shared lock: writers hold LOCK_EX across writing a line
+ * and updating the head, so the size seen here ends on a whole line and matches the head read
+ * under the same lock (when head_* is not NULL). The lock is released before reading, so a slow
+ * reader (a pager behind 'audit show') never holds the module's writers up. */
+static CK_RV lines_snapshot(struct lines *l, struct ch_store *store, bool *head_present,
+                            uint64_t *head_seq, uint8_t *head_hash)
+{
+    struct stat sb;
+    CK_RV rv = CKR_OK;
+    while (flock(l->fd, LOCK_SH) != 0)
+        if (errno != EINTR)
+            return CKR_DEVICE_ERROR;
+    if (fstat(l->fd, &sb) != 0)
+        rv = CKR_DEVICE_ERROR;
+    else
+        l->left = (uint64_t)sb.st_size;
+    if (rv == CKR_OK && store != NULL)
+        rv = ch_audit_head_get(store, head_present, head_seq, head_hash);
+    (void)flock(l->fd, LOCK_UN);
+    return rv;
+}
 
 /* 1: a line in (*p, *n) (*complete false when the file ended without a newline, *toolong when
  * cut); 0: end of file; -1: read error. */
@@ -373,7 +410,7 @@ static int next_line(struct lines *l, const char **p, size_t *n, bool *complete,
                     return 1;
                 }
                 l->start = l->end = 0;
-                ssize_t k = read(l->fd, l->buf, cap);
+                ssize_t k = bounded_read(l, l->buf, cap);
                 if (k < 0 && errno == EINTR)
                     continue;
                 if (k < 0)
@@ -401,7 +438,7 @@ static int next_line(struct lines *l, const char **p, size_t *n, bool *complete,
             l->end -= l->start;
             l->start = 0;
         }
-        ssize_t k = read(l->fd, l->buf + l->end, cap - l->end);
+        ssize_t k = bounded_read(l, l->buf + l->end, cap - l->end);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
@@ -455,6 +492,7 @@ CK_RV ch_audit_read(const char *path, ch_audit_entry_cb cb, void *arg, uint64_t 
         free(e);
         return rv;
     }
+    CH_TRY_OUT(lines_snapshot(&l, NULL, NULL, NULL, NULL));
     uint64_t no = 0;
     for (;;) {
         const char *p;
@@ -521,12 +559,13 @@ CK_RV ch_audit_verify(const char *path, struct ch_store *store, struct ch_audit_
     memset(r, 0, sizeof(*r));
     r->ok = true;
     CH_TRY(lines_open(path, &l, &missing));
-    /* A shared lock holds writers (LOCK_EX across line and head update) off while the file and
-     * the head are read, so a concurrent append cannot look like truncation or a forgery. */
-    while (!missing && flock(l.fd, LOCK_SH) != 0)
-        CH_CHECK_OUT(errno == EINTR, CKR_DEVICE_ERROR);
-    if (store != NULL) {
+    /* File extent and head are taken together under the writers' lock, so a concurrent append
+     * can look neither like truncation nor like a forgery. */
+    if (!missing)
+        CH_TRY_OUT(lines_snapshot(&l, store, &head_present, &head_seq, head_hash));
+    else if (store != NULL)
         CH_TRY_OUT(ch_audit_head_get(store, &head_present, &head_seq, head_hash));
+    if (store != NULL) {
         r->head_present = head_present;
         r->head_checked = head_present;
         r->head_seq = head_seq;
