@@ -137,7 +137,9 @@ struct ch_audit_entry {
 CH_MUST_CHECK CK_RV ch_audit_parse_line(const char *line, size_t len, struct ch_audit_entry *e,
                                         const char **why);
 
-/* Call cb for each line of the file in order. A line that does not parse stops the walk with
+/* Call cb for each line of the file in order, up to the file's size when the walk began (taken
+ * under a brief shared flock, so no half-appended line is seen; appends are not blocked while
+ * the callbacks run). A line that does not parse stops the walk with
  * CKR_DATA_INVALID (*bad_line, if not NULL, gets its number). A callback returning non-CKR_OK
  * stops the walk and its code is returned. CKR_DEVICE_ERROR: cannot read the file. */
 typedef CK_RV (*ch_audit_entry_cb)(void *arg, const struct ch_audit_entry *e);
@@ -159,7 +161,9 @@ struct ch_audit_report {
     uint8_t last_hash[32]; /* SHA-256 of the last line */
 };
 
-/* Walk the chain of the file at `path`: every line is a JSON object of the exact shape written
+/* Walk the chain of the file at `path` (its extent and the head read together under a brief
+ * shared flock, so concurrent appends never look like a break): every line is a JSON object of
+ * the exact shape written
  * by ch_audit_log, seq runs 1, 2, 3..., every prev is the SHA-256 of the line before (64 zeros
  * for the first); then compare the end with the head kept in `store` (may be NULL: no head
  * check). A missing file with no head is an empty, valid log. The result is in *out; the return
