@@ -80,7 +80,9 @@ CH_MUST_CHECK CK_RV ch_audit_open_opts(const char *path, struct ch_store *store,
                                        const struct ch_audit_opts *opts, struct ch_audit **out);
 /* ch_audit_open_opts with default options. */
 CH_MUST_CHECK CK_RV ch_audit_open(const char *path, struct ch_store *store, struct ch_audit **out);
-/* Close the file; NULL-safe. */
+/* Close the file; NULL-safe. A handle is not to be used across fork(): flock belongs to the open
+ * file description, which parent and child would share, so a child opens its own handle (as
+ * the module does when the child calls C_Initialize). */
 void ch_audit_close(struct ch_audit *a);
 
 /* Append one event. Thread-safe (internal mutex) and safe against other processes appending
