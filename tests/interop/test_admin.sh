@@ -216,6 +216,30 @@ else
     bad "key gen: exit $rc"
     cat "$W/gen.err"
 fi
+for t in ml-dsa-65 ml-kem-768 slh-dsa-sha2-128f; do
+    set +e
+    A key gen --slot 0 --pin-file "$W/user.pin" --type $t --label gen-$t >"$W/gen.out" 2>"$W/gen.err"
+    rc=$?
+    set -e
+    if [ $rc -eq 0 ]; then
+        A key list --slot 0 --pin-file "$W/user.pin" --label gen-$t --json >"$W/gen.json"
+        python3 - "$W/gen.json" "$t" <<'EOF' && ok "key gen $t" || bad "key gen $t: wrong objects"
+import json, sys
+objs, t = json.load(open(sys.argv[1])), sys.argv[2]
+assert sorted(o["class"] for o in objs) == ["private", "public"], objs
+assert all(o["parameter_set"] == t for o in objs), objs
+kem = t.startswith("ml-kem")
+priv = [o for o in objs if o["class"] == "private"][0]
+assert ("decapsulate" in priv["flags"]) == kem and ("sign" in priv["flags"]) != kem, priv
+EOF
+        A key delete --slot 0 --pin-file "$W/user.pin" --label gen-$t --quiet
+    elif [ $rc -eq 1 ] && grep -q CKR_MECHANISM_INVALID "$W/gen.err"; then
+        ok "key gen $t: CKR_MECHANISM_INVALID reported cleanly"
+    else
+        bad "key gen $t: exit $rc"
+        cat "$W/gen.err"
+    fi
+done
 expect_rc 2 "key gen with a bad type is a usage error" \
     A key gen --slot 0 --pin-file "$W/user.pin" --type dsa:1024 --label x
 A key set-dates --slot 0 --pin-file "$W/user.pin" --label ec-key --start 2026-01-01 --end 2027-12-31

@@ -145,6 +145,50 @@ static const uint8_t *unwrap_octet(const uint8_t *v, size_t n, size_t *out_len)
 
 static const uint8_t ED25519_OID[] = {0x06, 0x03, 0x2B, 0x65, 0x70};
 
+/* PKCS#11 3.2 §6.65-6.67: post-quantum key types and their CKA_PARAMETER_SET values. */
+struct pqc_set {
+    const char *name;
+    CK_KEY_TYPE kt;
+    CK_MECHANISM_TYPE gen;
+    CK_ULONG set;
+};
+static const struct pqc_set pqc_sets[] = {
+    {"ml-dsa-44", CKK_ML_DSA, CKM_ML_DSA_KEY_PAIR_GEN, CKP_ML_DSA_44},
+    {"ml-dsa-65", CKK_ML_DSA, CKM_ML_DSA_KEY_PAIR_GEN, CKP_ML_DSA_65},
+    {"ml-dsa-87", CKK_ML_DSA, CKM_ML_DSA_KEY_PAIR_GEN, CKP_ML_DSA_87},
+    {"ml-kem-512", CKK_ML_KEM, CKM_ML_KEM_KEY_PAIR_GEN, CKP_ML_KEM_512},
+    {"ml-kem-768", CKK_ML_KEM, CKM_ML_KEM_KEY_PAIR_GEN, CKP_ML_KEM_768},
+    {"ml-kem-1024", CKK_ML_KEM, CKM_ML_KEM_KEY_PAIR_GEN, CKP_ML_KEM_1024},
+    {"slh-dsa-sha2-128s", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHA2_128S},
+    {"slh-dsa-shake-128s", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHAKE_128S},
+    {"slh-dsa-sha2-128f", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHA2_128F},
+    {"slh-dsa-shake-128f", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHAKE_128F},
+    {"slh-dsa-sha2-192s", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHA2_192S},
+    {"slh-dsa-shake-192s", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHAKE_192S},
+    {"slh-dsa-sha2-192f", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHA2_192F},
+    {"slh-dsa-shake-192f", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHAKE_192F},
+    {"slh-dsa-sha2-256s", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHA2_256S},
+    {"slh-dsa-shake-256s", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHAKE_256S},
+    {"slh-dsa-sha2-256f", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHA2_256F},
+    {"slh-dsa-shake-256f", CKK_SLH_DSA, CKM_SLH_DSA_KEY_PAIR_GEN, CKP_SLH_DSA_SHAKE_256F},
+};
+
+static const struct pqc_set *pqc_by_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof(pqc_sets) / sizeof(pqc_sets[0]); i++)
+        if (strcmp(pqc_sets[i].name, name) == 0)
+            return &pqc_sets[i];
+    return NULL;
+}
+
+static const char *pqc_set_name(CK_KEY_TYPE kt, CK_ULONG set)
+{
+    for (size_t i = 0; i < sizeof(pqc_sets) / sizeof(pqc_sets[0]); i++)
+        if (pqc_sets[i].kt == kt && pqc_sets[i].set == set)
+            return pqc_sets[i].name;
+    return NULL;
+}
+
 /* ---- object selection -------------------------------------------------------------------- */
 
 static bool class_of(const char *name, CK_OBJECT_CLASS *cls)
@@ -185,6 +229,9 @@ static const char *key_type_name(CK_KEY_TYPE k)
     case CKK_AES: return "aes";
     case CKK_GENERIC_SECRET: return "generic-secret";
     case CKK_SHA256_HMAC: return "sha256-hmac";
+    case CKK_ML_DSA: return "ml-dsa";
+    case CKK_ML_KEM: return "ml-kem";
+    case CKK_SLH_DSA: return "slh-dsa";
     default: return "other";
     }
 }
@@ -323,6 +370,7 @@ static const struct {
     {CKA_ENCRYPT, "encrypt"},     {CKA_DECRYPT, "decrypt"},
     {CKA_WRAP, "wrap"},           {CKA_UNWRAP, "unwrap"},
     {CKA_DERIVE, "derive"},       {CKA_TRUSTED, "trusted"},
+    {CKA_ENCAPSULATE, "encapsulate"}, {CKA_DECAPSULATE, "decapsulate"},
 };
 
 static void date_str(struct ctx *c, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
@@ -374,6 +422,9 @@ static void list_one(struct ctx *c, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, str
                 snprintf(size, sizeof(size), "%d", bits);
             free(v);
         }
+    } else if (kt == CKK_ML_DSA || kt == CKK_ML_KEM || kt == CKK_SLH_DSA) {
+        if (get_ulong(c, h, o, CKA_PARAMETER_SET, &ul))
+            curve = pqc_set_name(kt, ul); /* shown as the "curve"/parameter column */
     } else if (is_key && get_ulong(c, h, o, CKA_VALUE_LEN, &ul)) {
         snprintf(size, sizeof(size), "%lu", (unsigned long)ul * 8);
     }
@@ -392,7 +443,8 @@ static void list_one(struct ctx *c, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, str
             ch_jw_u64(w, strtoull(size, NULL, 10));
         else
             ch_jw_null(w);
-        ch_jw_kstr(w, "curve", curve);
+        ch_jw_kstr(w, "curve", kt == CKK_EC || kt == CKK_EC_EDWARDS ? curve : NULL);
+        ch_jw_kstr(w, "parameter_set", kt == CKK_EC || kt == CKK_EC_EDWARDS ? NULL : curve);
         ch_jw_key(w, "flags");
         ch_jw_arr(w);
         for (size_t i = 0; i < sizeof(bool_attrs) / sizeof(bool_attrs[0]); i++)
@@ -411,7 +463,7 @@ static void list_one(struct ctx *c, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, str
         if (get_bool(c, h, o, bool_attrs[i].t) == 1)
             printf(" %s", bool_attrs[i].name);
     if (curve != NULL)
-        printf("  curve: %s", curve);
+        printf("  %s: %s", kt == CKK_EC || kt == CKK_EC_EDWARDS ? "curve" : "parameters", curve);
     if (start[0] || end[0])
         printf("  dates: %s..%s", start[0] ? start : "", end[0] ? end : "");
     printf("\n");
@@ -1016,18 +1068,17 @@ int ch_admin_cmd_key_gen(struct ctx *c)
     t_bool(&priv, CKA_PRIVATE, true);
     t_bool(&priv, CKA_SENSITIVE, true);
     t_bool(&priv, CKA_EXTRACTABLE, false);
-    t_bool(&priv, CKA_SIGN, true);
     common_attrs(c, &pub, CKO_PUBLIC_KEY, id, id_len);
     t_bool(&pub, CKA_PRIVATE, false);
-    t_bool(&pub, CKA_VERIFY, true);
+    /* Usage flags spelled out per type (priv_usage/pub_usage), never left to defaults. */
     if (strncmp(ty, "rsa:", 4) == 0 && ch_admin_parse_u32(ty + 4, &bits) && bits >= 1024 &&
         bits <= 16384) {
         static const uint8_t f4[] = {0x01, 0x00, 0x01};
         mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
         t_ulong(&pub, CKA_MODULUS_BITS, bits);
         t_add(&pub, CKA_PUBLIC_EXPONENT, f4, sizeof(f4), false);
-        t_bool(&pub, CKA_ENCRYPT, true);
-        t_bool(&priv, CKA_DECRYPT, true);
+        pub_usage(&pub, true, true);
+        priv_usage(&priv, true, true, false);
     } else if (strncmp(ty, "ec:", 3) == 0) {
         int nid = strcmp(ty + 3, "P-256") == 0   ? NID_X9_62_prime256v1
                   : strcmp(ty + 3, "P-384") == 0 ? NID_secp384r1
@@ -1042,11 +1093,23 @@ int ch_admin_cmd_key_gen(struct ctx *c)
         }
         mech.mechanism = CKM_EC_KEY_PAIR_GEN;
         t_add(&pub, CKA_EC_PARAMS, oid, (size_t)ol, false);
-        t_bool(&priv, CKA_DERIVE, true);
+        pub_usage(&pub, true, false);
+        priv_usage(&priv, true, false, true);
         OPENSSL_free(oid);
     } else if (strcmp(ty, "ed25519") == 0) {
         mech.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
         t_add(&pub, CKA_EC_PARAMS, ED25519_OID, sizeof(ED25519_OID), false);
+        pub_usage(&pub, true, false);
+        priv_usage(&priv, true, false, false);
+    } else if (pqc_by_name(ty) != NULL) {
+        const struct pqc_set *ps = pqc_by_name(ty);
+        bool kem = ps->kt == CKK_ML_KEM; /* encapsulates, never signs (3.2 §6.66) */
+        mech.mechanism = ps->gen;
+        t_ulong(&pub, CKA_PARAMETER_SET, ps->set);
+        pub_usage(&pub, !kem, false);
+        priv_usage(&priv, !kem, false, false);
+        t_bool(&pub, CKA_ENCAPSULATE, kem);
+        t_bool(&priv, CKA_DECAPSULATE, kem);
     } else if (strncmp(ty, "aes:", 4) == 0 && ch_admin_parse_u32(ty + 4, &bits) &&
                (bits == 128 || bits == 192 || bits == 256)) {
         pair = false;
@@ -1064,7 +1127,8 @@ int ch_admin_cmd_key_gen(struct ctx *c)
         t_bool(&priv, CKA_UNWRAP, true);
     } else {
         ch_admin_err("--type: rsa:BITS (1024..16384), ec:P-256|P-384|P-521, ed25519, "
-                     "aes:128|192|256");
+                     "aes:128|192|256, ml-dsa-44|65|87, ml-kem-512|768|1024, "
+                     "slh-dsa-{sha2,shake}-{128,192,256}{s,f}");
         ex = CH_EXIT_USAGE;
         goto out;
     }

@@ -146,10 +146,11 @@ static const struct cmd cmds[] = {
      "Destroy every object matching the selection (logged in as the user)."},
     {"key", "gen", ch_admin_cmd_key_gen, B(O_SLOT) | B(O_LABEL) | B(O_ID) | B(O_TYPE) | PIN_SRC,
      B(O_SLOT) | B(O_LABEL) | B(O_TYPE), true,
-     "key gen --slot N --type rsa:BITS|ec:P-256|ec:P-384|ec:P-521|ed25519|aes:BITS --label L "
-     "[--id HEX]",
-     "Generate a key (C_GenerateKey) or key pair (C_GenerateKeyPair) on the token. A mechanism\n"
-     "the module does not offer yet is reported as CKR_MECHANISM_INVALID."},
+     "key gen --slot N --type TYPE --label L [--id HEX]",
+     "Generate a key (C_GenerateKey) or key pair (C_GenerateKeyPair) on the token. TYPE:\n"
+     "rsa:BITS, ec:P-256|P-384|P-521, ed25519, aes:128|192|256, ml-dsa-44|65|87,\n"
+     "ml-kem-512|768|1024, slh-dsa-{sha2,shake}-{128,192,256}{s,f} (PKCS#11 3.2 parameter sets).\n"
+     "A mechanism the module does not offer is reported as CKR_MECHANISM_INVALID."},
     {"key", "set-dates", ch_admin_cmd_key_set_dates, SEL | B(O_START) | B(O_END) | PIN_SRC,
      B(O_SLOT), true,
      "key set-dates --slot N (--label L | --id HEX) [--start YYYY-MM-DD] [--end YYYY-MM-DD]",
