@@ -267,4 +267,65 @@ CH_MUST_CHECK CK_RV ch_crypto_pkey_to_pkcs8(const struct ch_pkey *k, uint8_t **d
 CH_MUST_CHECK CK_RV ch_crypto_pkey_from_pkcs8(const uint8_t *der, size_t len, struct ch_pkey **out);
 enum ch_curve ch_crypto_pkey_curve(const struct ch_pkey *k);
 
+/* ---- AES modes, key wrap, CMAC, HKDF (crypto_cipher.c; helper symmetric) -------------------
+ * A struct ch_aes_key is built once per key object (the mechanism cache keeps one reference,
+ * each running operation another): it holds the key bytes and, per mode and direction, an
+ * EVP_CIPHER_CTX with the key schedule already expanded that each operation duplicates. */
+
+enum ch_aes_mode {
+    CH_AES_ECB = 0, /* SP 800-38A §6.1 */
+    CH_AES_CBC,     /* SP 800-38A §6.2 (no padding here: the mechanism pads) */
+    CH_AES_CTR,     /* SP 800-38A §6.5, full 128-bit big-endian increment */
+    CH_AES_GCM,     /* SP 800-38D */
+    CH_AES_MODE_COUNT_
+};
+
+struct ch_aes_key;
+/* key_len 16, 24 or 32: CKR_OK, CKR_KEY_SIZE_RANGE, CKR_HOST_MEMORY. */
+CH_MUST_CHECK CK_RV ch_crypto_aes_key_new(const uint8_t *key, size_t key_len,
+                                          struct ch_aes_key **out);
+struct ch_aes_key *ch_crypto_aes_key_ref(struct ch_aes_key *k);
+void ch_crypto_aes_key_free(struct ch_aes_key *k); /* drops one reference; NULL-safe; wipes */
+size_t ch_crypto_aes_key_len(const struct ch_aes_key *k);
+
+/* A running cipher (one message). iv: ECB none, CBC/CTR 16 bytes, GCM 1..128 bytes. */
+struct ch_aes;
+CH_MUST_CHECK CK_RV ch_crypto_aes_start(struct ch_aes_key *k, enum ch_aes_mode m, bool enc,
+                                        const uint8_t *iv, size_t iv_len, struct ch_aes **out);
+CH_MUST_CHECK CK_RV ch_crypto_aes_dup(const struct ch_aes *c, struct ch_aes **out);
+/* GCM additional data, before any update. */
+CH_MUST_CHECK CK_RV ch_crypto_aes_aad(struct ch_aes *c, const uint8_t *aad, size_t len);
+/* Writes exactly len bytes to out (ECB/CBC: len a multiple of 16). out may alias in. */
+CH_MUST_CHECK CK_RV ch_crypto_aes_update(struct ch_aes *c, const uint8_t *in, size_t len,
+                                         uint8_t *out);
+/* GCM encryption: the tag's first tag_len (1..16) bytes. */
+CH_MUST_CHECK CK_RV ch_crypto_aes_gcm_tag(struct ch_aes *c, uint8_t *tag, size_t tag_len);
+/* GCM decryption: CKR_OK or CKR_ENCRYPTED_DATA_INVALID (compared in constant time). */
+CH_MUST_CHECK CK_RV ch_crypto_aes_gcm_check(struct ch_aes *c, const uint8_t *tag, size_t tag_len);
+void ch_crypto_aes_free(struct ch_aes *c); /* NULL-safe, wipes */
+
+/* AES key wrap (RFC 3394 §2.2, pad = false; RFC 5649 §4, pad = true) with iv NULL (the default
+ * IV / AIV) or 8 (KW) / 4 (KWP) bytes. Wrap output: in_len + 8 (KW: in_len % 8 == 0, >= 16),
+ * round_up(in_len, 8) + 8 (KWP: in_len >= 1). Unwrap output <= in_len - 8. out has room for
+ * that; *out_len receives the length. CKR_DATA_LEN_RANGE (wrap input), CKR_WRAPPED_KEY_LEN_RANGE,
+ * CKR_WRAPPED_KEY_INVALID (integrity check failed; out wiped). */
+CH_MUST_CHECK CK_RV ch_crypto_aes_wrap(const struct ch_aes_key *k, bool pad, bool wrap,
+                                       const uint8_t *iv, size_t iv_len, const uint8_t *in,
+                                       size_t in_len, uint8_t *out, size_t *out_len);
+
+/* AES-CMAC (SP 800-38B), 16-byte output. */
+struct ch_cmac;
+CH_MUST_CHECK CK_RV ch_crypto_cmac_new(const uint8_t *key, size_t key_len, struct ch_cmac **out);
+CH_MUST_CHECK CK_RV ch_crypto_cmac_update(struct ch_cmac *m, const uint8_t *in, size_t len);
+CH_MUST_CHECK CK_RV ch_crypto_cmac_final(struct ch_cmac *m, uint8_t out[16]);
+void ch_crypto_cmac_free(struct ch_cmac *m); /* NULL-safe */
+
+/* HKDF (RFC 5869 §2.2-2.3). Extract only: out_len = hash length, out = PRK. Expand only: key is
+ * the PRK, out_len <= 255 * hash length. CKR_OK, CKR_KEY_SIZE_RANGE (out_len), CKR_FUNCTION_FAILED. */
+enum ch_hkdf_mode { CH_HKDF_BOTH = 0, CH_HKDF_EXTRACT, CH_HKDF_EXPAND };
+CH_MUST_CHECK CK_RV ch_crypto_hkdf(enum ch_hash h, enum ch_hkdf_mode mode, const uint8_t *key,
+                                   size_t key_len, const uint8_t *salt, size_t salt_len,
+                                   const uint8_t *info, size_t info_len, uint8_t *out,
+                                   size_t out_len);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "mech/mech_internal.h"
 #include "mech/mech_pk.h"
+#include "mech/mech_sym.h"
 #include "util/ch_secmem.h"
 
 static const struct ch_mech_family *const families[] = {
@@ -15,6 +16,9 @@ static const struct ch_mech_family *const families[] = {
     &ch_mech_family_rsa,
     &ch_mech_family_ec,
     &ch_mech_family_eddsa,
+    &ch_mech_family_aes,
+    &ch_mech_family_hmac,
+    &ch_mech_family_kdf,
 };
 
 /* Static storage: the table lives as long as the library (no allocation to leak when the

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to src/mech: the symmetric families (mech_aes.c, mech_hmac.c, mech_kdf.c) and what
+ * they share: secret-key value look-up and random key material. */
+#ifndef CH_MECH_SYM_H
+#define CH_MECH_SYM_H
+
+#include "crypto/crypto.h"
+#include "mech/mech_internal.h"
+
+extern const struct ch_mech_family ch_mech_family_aes;
+extern const struct ch_mech_family ch_mech_family_hmac;
+extern const struct ch_mech_family ch_mech_family_kdf;
+
+/* CKA_VALUE of a secret key (CKR_KEY_TYPE_INCONSISTENT when not a secret key or no value). */
+CH_MUST_CHECK CK_RV ch_mech_sym_value(const struct ch_mech_key *k, const uint8_t **v, size_t *len);
+
+/* Attributes of a new secret key of `len` random bytes from the module DRBG (CKA_CLASS,
+ * CKA_KEY_TYPE, CKA_VALUE). */
+CH_MUST_CHECK CK_RV ch_mech_sym_random_key(CK_KEY_TYPE kt, size_t len, struct ch_attr_list *out);
+
+/* CKM_SHA_1 .. CKM_SHA3_512 (and CKM_SHA*_HMAC) -> enum ch_hash; CH_HASH_NONE otherwise. */
+enum ch_hash ch_mech_sym_hash_of(CK_MECHANISM_TYPE m);
+
+#endif
