@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Symmetric mechanisms (src/mech/mech_aes.c, mech_hmac.c, mech_kdf.c, src/crypto/crypto_cipher.c)
+ * through the exported PKCS#11 ABI of the dlopen'ed module: key generation, multi-part in odd
+ * pieces equal to single-part, the size convention (queries consume nothing), GCM tag failure
+ * releasing no plaintext, CTR counter overflow, MAC verification codes, key wrap, KDF known
+ * answers, and the message-based API (every IV generator, interleaving, misuse). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "p11_test.h"
+
+static struct ch_p11t T;
+static CK_FUNCTION_LIST_3_0 *F;
+static CK_SESSION_HANDLE S;
+static CK_OBJECT_HANDLE aes; /* AES-256 generated once */
+static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+
+#define ATTR(t, v) {(t), (void *)(v), sizeof(*(v))}
+#define ATTRN(t, v, n) {(t), (void *)(v), (CK_ULONG)(n)}
+
+static CK_RV gen(CK_MECHANISM_TYPE mech, CK_ULONG len, CK_OBJECT_HANDLE *h)
+{
+    CK_MECHANISM m = {mech, NULL, 0};
+    CK_ATTRIBUTE t[] = {ATTR(CKA_VALUE_LEN, &len),  ATTR(CKA_ENCRYPT, &yes),
+                        ATTR(CKA_DECRYPT, &yes),    ATTR(CKA_SIGN, &yes),
+                        ATTR(CKA_VERIFY, &yes),     ATTR(CKA_WRAP, &yes),
+                        ATTR(CKA_UNWRAP, &yes),     ATTR(CKA_EXTRACTABLE, &yes),
+                        ATTR(CKA_SENSITIVE, &no),   ATTR(CKA_DERIVE, &yes)};
+    return F->C_GenerateKey(S, &m, t, 10, h);
+}
+
+static CK_OBJECT_HANDLE import(CK_KEY_TYPE kt, const CK_BYTE *v, size_t len)
+{
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls),    ATTR(CKA_KEY_TYPE, &kt),
+                        ATTRN(CKA_VALUE, v, len), ATTR(CKA_SIGN, &yes),
+                        ATTR(CKA_VERIFY, &yes),   ATTR(CKA_DERIVE, &yes),
+                        ATTR(CKA_ENCRYPT, &yes),  ATTR(CKA_DECRYPT, &yes)};
+    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+    assert_int_equal(F->C_CreateObject(S, t, 8, &h), CKR_OK);
+    return h;
+}
+
+static size_t value(CK_OBJECT_HANDLE o, CK_BYTE *out, size_t cap)
+{
+    CK_ATTRIBUTE a = {CKA_VALUE, out, (CK_ULONG)cap};
+    assert_int_equal(F->C_GetAttributeValue(S, o, &a, 1), CKR_OK);
+    return a.ulValueLen;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (ch_p11t_setup(&T, NULL) != 0 || ch_p11t_open(&T, true, CKU_USER, &S) != CKR_OK)
+        return -1;
+    F = T.f;
+    return gen(CKM_AES_KEY_GEN, 32, &aes) == CKR_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ch_p11t_teardown(&T);
+    return 0;
+}
+
+/* ---- key generation ------------------------------------------------------------------------ */
+
+static void test_keygen(void **state)
+{
+    (void)state;
+    CK_OBJECT_HANDLE h;
+    CK_BYTE v[64];
+    CK_ULONG vl = 0, kt = 0;
+    for (CK_ULONG len = 16; len <= 32; len += 8) {
+        assert_int_equal(gen(CKM_AES_KEY_GEN, len, &h), CKR_OK);
+        CK_ATTRIBUTE a[] = {ATTR(CKA_VALUE_LEN, &vl), ATTR(CKA_KEY_TYPE, &kt)};
+        assert_int_equal(F->C_GetAttributeValue(S, h, a, 2), CKR_OK);
+        assert_int_equal(vl, len);
+        assert_int_equal(kt, CKK_AES);
+        assert_int_equal(value(h, v, sizeof(v)), len);
+        assert_int_equal(F->C_DestroyObject(S, h), CKR_OK);
+    }
+    assert_int_not_equal(gen(CKM_AES_KEY_GEN, 20, &h), CKR_OK);
+    CK_MECHANISM m = {CKM_AES_KEY_GEN, NULL, 0};
+    CK_ATTRIBUTE none[] = {ATTR(CKA_ENCRYPT, &yes)};
+    assert_int_equal(F->C_GenerateKey(S, &m, none, 1, &h), CKR_TEMPLATE_INCOMPLETE);
+    assert_int_equal(gen(CKM_GENERIC_SECRET_KEY_GEN, 37, &h), CKR_OK);
+    assert_int_equal(value(h, v, sizeof(v)), 37);
+    CK_ATTRIBUTE a = ATTR(CKA_KEY_TYPE, &kt);
+    assert_int_equal(F->C_GetAttributeValue(S, h, &a, 1), CKR_OK);
+    assert_int_equal(kt, CKK_GENERIC_SECRET);
+    assert_int_equal(F->C_DestroyObject(S, h), CKR_OK);
+    /* Importing an AES key of a length FIPS 197 does not define fails. */
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE ak = CKK_AES;
+    CK_ATTRIBUTE bad[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &ak), ATTRN(CKA_VALUE, v, 20)};
+    assert_int_equal(F->C_CreateObject(S, bad, 3, &h), CKR_ATTRIBUTE_VALUE_INVALID);
+}
+
+/* ---- single vs multi-part, size convention ------------------------------------------------- */
+
+static size_t enc1(CK_MECHANISM *m, bool enc, const CK_BYTE *in, size_t n, CK_BYTE *out)
+{
+    CK_ULONG ol = 0;
+    assert_int_equal(enc ? F->C_EncryptInit(S, m, aes) : F->C_DecryptInit(S, m, aes), CKR_OK);
+    /* Two size queries, a too-small buffer: none may consume the operation. */
+    assert_int_equal(enc ? F->C_Encrypt(S, (CK_BYTE *)in, (CK_ULONG)n, NULL, &ol)
+                         : F->C_Decrypt(S, (CK_BYTE *)in, (CK_ULONG)n, NULL, &ol),
+                     CKR_OK);
+    CK_ULONG need = ol;
+    assert_int_equal(enc ? F->C_Encrypt(S, (CK_BYTE *)in, (CK_ULONG)n, NULL, &ol)
+                         : F->C_Decrypt(S, (CK_BYTE *)in, (CK_ULONG)n, NULL, &ol),
+                     CKR_OK);
+    assert_int_equal(ol, need);
+    /* CBC-PAD decryption reports an upper bound; the rest report the exact size. */
+    if (need > 0 && (enc || m->mechanism != CKM_AES_CBC_PAD)) {
+        ol = 0;
+        assert_int_equal(enc ? F->C_Encrypt(S, (CK_BYTE *)in, (CK_ULONG)n, out, &ol)
+                             : F->C_Decrypt(S, (CK_BYTE *)in, (CK_ULONG)n, out, &ol),
+                         CKR_BUFFER_TOO_SMALL);
+    }
+    ol = 4096;
+    assert_int_equal(enc ? F->C_Encrypt(S, (CK_BYTE *)in, (CK_ULONG)n, out, &ol)
+                         : F->C_Decrypt(S, (CK_BYTE *)in, (CK_ULONG)n, out, &ol),
+                     CKR_OK);
+    assert_true(ol <= need);
+    return ol;
+}
+
+static size_t enc_multi(CK_MECHANISM *m, bool enc, const CK_BYTE *in, size_t n, CK_BYTE *out)
+{
+    static const size_t pieces[] = {1, 15, 17, 3, 32, 5, 64};
+    size_t off = 0, o = 0, k = 0;
+    assert_int_equal(enc ? F->C_EncryptInit(S, m, aes) : F->C_DecryptInit(S, m, aes), CKR_OK);
+    while (off < n) {
+        size_t p = pieces[k++ % 7];
+        if (p > n - off)
+            p = n - off;
+        CK_ULONG ol = 0;
+        assert_int_equal(enc ? F->C_EncryptUpdate(S, (CK_BYTE *)in + off, (CK_ULONG)p, NULL, &ol)
+                             : F->C_DecryptUpdate(S, (CK_BYTE *)in + off, (CK_ULONG)p, NULL, &ol),
+                         CKR_OK);
+        CK_ULONG cap = ol;
+        assert_int_equal(enc ? F->C_EncryptUpdate(S, (CK_BYTE *)in + off, (CK_ULONG)p, out + o, &ol)
+                             : F->C_DecryptUpdate(S, (CK_BYTE *)in + off, (CK_ULONG)p, out + o, &ol),
+                         CKR_OK);
+        assert_true(ol <= cap);
+        o += ol;
+        off += p;
+    }
+    CK_ULONG ol = 0;
+    assert_int_equal(enc ? F->C_EncryptFinal(S, NULL, &ol) : F->C_DecryptFinal(S, NULL, &ol), CKR_OK);
+    CK_ULONG need = ol;
+    assert_int_equal(enc ? F->C_EncryptFinal(S, out + o, &ol) : F->C_DecryptFinal(S, out + o, &ol),
+                     CKR_OK);
+    assert_true(ol <= need);
+    return o + ol;
+}
+
+static void roundtrip(CK_MECHANISM *m, size_t n, bool aligned_only)
+{
+    CK_BYTE in[300], a[400], b[400], c[400];
+    for (size_t i = 0; i < sizeof(in); i++)
+        in[i] = (CK_BYTE)(i * 7 + 3);
+    if (aligned_only)
+        n -= n % 16;
+    size_t la = enc1(m, true, in, n, a);
+    size_t lb = enc_multi(m, true, in, n, b);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    size_t lc = enc1(m, false, a, la, c);
+    assert_int_equal(lc, n);
+    assert_memory_equal(c, in, n);
+    memset(c, 0, sizeof(c));
+    lc = enc_multi(m, false, a, la, c);
+    assert_int_equal(lc, n);
+    assert_memory_equal(c, in, n);
+}
+
+static void test_modes(void **state)
+{
+    (void)state;
+    CK_BYTE iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    CK_BYTE aad[5] = {9, 8, 7, 6, 5};
+    CK_AES_CTR_PARAMS cp = {32, {0}};
+    memcpy(cp.cb, iv, 16);
+    CK_GCM_PARAMS gp = {iv, 12, 96, aad, 5, 128};
+    CK_GCM_PARAMS gp96 = {iv, 16, 128, NULL, 0, 96};
+    CK_MECHANISM ms[] = {
+        {CKM_AES_ECB, NULL, 0},       {CKM_AES_CBC, iv, 16},        {CKM_AES_CBC_PAD, iv, 16},
+        {CKM_AES_CTR, &cp, sizeof(cp)}, {CKM_AES_GCM, &gp, sizeof(gp)},
+        {CKM_AES_GCM, &gp96, sizeof(gp96)},
+    };
+    static const size_t lens[] = {0, 1, 15, 16, 17, 31, 32, 33, 100, 255};
+    for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
+        for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+            bool aligned = ms[i].mechanism == CKM_AES_ECB || ms[i].mechanism == CKM_AES_CBC;
+            if (aligned && lens[j] % 16 != 0)
+                continue;
+            if (lens[j] == 0 && ms[i].mechanism != CKM_AES_GCM &&
+                ms[i].mechanism != CKM_AES_CBC_PAD)
+                continue;
+            roundtrip(&ms[i], lens[j], aligned);
+        }
+    /* ECB/CBC refuse partial blocks (single-part at once, multi-part at final). */
+    CK_BYTE buf[32], out[64];
+    CK_ULONG ol = sizeof(out);
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(F->C_EncryptInit(S, &ms[1], aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, buf, 17, out, &ol), CKR_DATA_LEN_RANGE);
+    assert_int_equal(F->C_EncryptInit(S, &ms[1], aes), CKR_OK);
+    ol = sizeof(out);
+    assert_int_equal(F->C_EncryptUpdate(S, buf, 17, out, &ol), CKR_OK);
+    assert_int_equal(ol, 16);
+    ol = sizeof(out);
+    assert_int_equal(F->C_EncryptFinal(S, out, &ol), CKR_DATA_LEN_RANGE);
+    /* Bad padding on decryption. */
+    CK_MECHANISM raw = {CKM_AES_CBC, iv, 16}, padm = {CKM_AES_CBC_PAD, iv, 16};
+    ol = sizeof(out);
+    assert_int_equal(F->C_EncryptInit(S, &raw, aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, buf, 16, out, &ol), CKR_OK); /* last byte decrypts to 0 */
+    CK_BYTE pt[32];
+    CK_ULONG pl = sizeof(pt);
+    assert_int_equal(F->C_DecryptInit(S, &padm, aes), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, out, 16, pt, &pl), CKR_ENCRYPTED_DATA_INVALID);
+    /* Parameter checks. */
+    CK_GCM_PARAMS badtag = {iv, 12, 96, NULL, 0, 100};
+    CK_MECHANISM bm = {CKM_AES_GCM, &badtag, sizeof(badtag)};
+    assert_int_equal(F->C_EncryptInit(S, &bm, aes), CKR_MECHANISM_PARAM_INVALID);
+    CK_MECHANISM shortiv = {CKM_AES_CBC, iv, 8};
+    assert_int_equal(F->C_EncryptInit(S, &shortiv, aes), CKR_MECHANISM_PARAM_INVALID);
+}
+
+static void test_gcm_tag_failure(void **state)
+{
+    (void)state;
+    CK_BYTE iv[12] = {0}, pt[40], ct[64], out[64];
+    memset(pt, 0x5a, sizeof(pt));
+    CK_GCM_PARAMS gp = {iv, 12, 96, NULL, 0, 128};
+    CK_MECHANISM m = {CKM_AES_GCM, &gp, sizeof(gp)};
+    CK_ULONG cl = sizeof(ct), ol = sizeof(out);
+    assert_int_equal(F->C_EncryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, pt, 40, ct, &cl), CKR_OK);
+    assert_int_equal(cl, 56);
+    ct[cl - 1] ^= 1;
+    memset(out, 0xee, sizeof(out));
+    assert_int_equal(F->C_DecryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, ct, cl, out, &ol), CKR_ENCRYPTED_DATA_INVALID);
+    for (size_t i = 0; i < 40; i++)
+        assert_int_not_equal(out[i], 0x5a);
+    /* Multi-part: updates release nothing, final fails. */
+    assert_int_equal(F->C_DecryptInit(S, &m, aes), CKR_OK);
+    ol = sizeof(out);
+    assert_int_equal(F->C_DecryptUpdate(S, ct, 30, out, &ol), CKR_OK);
+    assert_int_equal(ol, 0);
+    ol = sizeof(out);
+    assert_int_equal(F->C_DecryptUpdate(S, ct + 30, cl - 30, out, &ol), CKR_OK);
+    assert_int_equal(ol, 0);
+    ol = sizeof(out);
+    assert_int_equal(F->C_DecryptFinal(S, out, &ol), CKR_ENCRYPTED_DATA_INVALID);
+    /* Too short for the tag. */
+    assert_int_equal(F->C_DecryptInit(S, &m, aes), CKR_OK);
+    ol = sizeof(out);
+    assert_int_equal(F->C_Decrypt(S, ct, 15, out, &ol), CKR_ENCRYPTED_DATA_LEN_RANGE);
+}
+
+static void test_ctr_overflow(void **state)
+{
+    (void)state;
+    CK_AES_CTR_PARAMS cp = {8, {0}};
+    cp.cb[15] = 0xfe; /* two blocks left in an 8-bit counter */
+    CK_MECHANISM m = {CKM_AES_CTR, &cp, sizeof(cp)};
+    CK_BYTE in[48] = {0}, out[48];
+    CK_ULONG ol = sizeof(out);
+    assert_int_equal(F->C_EncryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, in, 32, out, &ol), CKR_OK);
+    ol = sizeof(out);
+    assert_int_equal(F->C_EncryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, in, 33, out, &ol), CKR_DATA_LEN_RANGE);
+    assert_int_equal(F->C_EncryptInit(S, &m, aes), CKR_OK);
+    ol = sizeof(out);
+    assert_int_equal(F->C_EncryptUpdate(S, in, 20, out, &ol), CKR_OK);
+    ol = sizeof(out);
+    assert_int_equal(F->C_EncryptUpdate(S, in, 13, out, &ol), CKR_DATA_LEN_RANGE);
+    CK_AES_CTR_PARAMS bad = {0, {0}};
+    CK_MECHANISM bm = {CKM_AES_CTR, &bad, sizeof(bad)};
+    assert_int_equal(F->C_EncryptInit(S, &bm, aes), CKR_MECHANISM_PARAM_INVALID);
+}
+
+/* ---- MACs ---------------------------------------------------------------------------------- */
+
+static void test_hmac(void **state)
+{
+    (void)state;
+    /* RFC 4231 test case 2: key "Jefe". */
+    static const CK_BYTE want[32] = {
+        0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+        0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+    CK_BYTE data[] = "what do ya want for nothing?";
+    CK_OBJECT_HANDLE k = import(CKK_GENERIC_SECRET, (const CK_BYTE *)"Jefe", 4);
+    CK_MECHANISM m = {CKM_SHA256_HMAC, NULL, 0};
+    CK_BYTE mac[64];
+    CK_ULONG ml = 0;
+    assert_int_equal(F->C_SignInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Sign(S, data, 28, NULL, &ml), CKR_OK);
+    assert_int_equal(ml, 32);
+    assert_int_equal(F->C_Sign(S, data, 28, mac, &ml), CKR_OK);
+    assert_memory_equal(mac, want, 32);
+    /* Multi-part. */
+    assert_int_equal(F->C_SignInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_SignUpdate(S, data, 5), CKR_OK);
+    assert_int_equal(F->C_SignUpdate(S, data + 5, 23), CKR_OK);
+    ml = sizeof(mac);
+    assert_int_equal(F->C_SignFinal(S, mac, &ml), CKR_OK);
+    assert_memory_equal(mac, want, 32);
+    /* Verify: right, wrong, wrong length. */
+    assert_int_equal(F->C_VerifyInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Verify(S, data, 28, mac, 32), CKR_OK);
+    mac[31] ^= 1;
+    assert_int_equal(F->C_VerifyInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Verify(S, data, 28, mac, 32), CKR_SIGNATURE_INVALID);
+    assert_int_equal(F->C_VerifyInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Verify(S, data, 28, mac, 31), CKR_SIGNATURE_LEN_RANGE);
+    /* General form: truncated. */
+    CK_ULONG tl = 16;
+    CK_MECHANISM g = {CKM_SHA256_HMAC_GENERAL, &tl, sizeof(tl)};
+    ml = sizeof(mac);
+    assert_int_equal(F->C_SignInit(S, &g, k), CKR_OK);
+    assert_int_equal(F->C_Sign(S, data, 28, mac, &ml), CKR_OK);
+    assert_int_equal(ml, 16);
+    assert_memory_equal(mac, want, 16);
+    tl = 33;
+    assert_int_equal(F->C_SignInit(S, &g, k), CKR_MECHANISM_PARAM_INVALID);
+    /* Message-based signing: the same MAC per message, twice on one init. */
+    assert_int_equal(F->C_MessageSignInit(S, &m, k), CKR_OK);
+    for (int i = 0; i < 2; i++) {
+        ml = sizeof(mac);
+        assert_int_equal(F->C_SignMessage(S, NULL, 0, data, 28, mac, &ml), CKR_OK);
+        assert_memory_equal(mac, want, 32);
+    }
+    assert_int_equal(F->C_SignMessageBegin(S, NULL, 0), CKR_OK);
+    assert_int_equal(F->C_SignMessageNext(S, NULL, 0, data, 10, NULL, NULL), CKR_OK);
+    ml = sizeof(mac);
+    assert_int_equal(F->C_SignMessageNext(S, NULL, 0, data + 10, 18, mac, &ml), CKR_OK);
+    assert_memory_equal(mac, want, 32);
+    assert_int_equal(F->C_MessageSignFinal(S), CKR_OK);
+    assert_int_equal(F->C_MessageVerifyInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_VerifyMessage(S, NULL, 0, data, 28, mac, 32), CKR_OK);
+    mac[0] ^= 1;
+    assert_int_equal(F->C_VerifyMessage(S, NULL, 0, data, 28, mac, 32), CKR_SIGNATURE_INVALID);
+    assert_int_equal(F->C_MessageVerifyFinal(S), CKR_OK);
+    /* An AES key is not an HMAC key. */
+    assert_int_equal(F->C_SignInit(S, &m, aes), CKR_KEY_TYPE_INCONSISTENT);
+    (void)F->C_DestroyObject(S, k);
+}
+
+/* ---- wrap and derive ----------------------------------------------------------------------- */
+
+static void test_wrap(void **state)
+{
+    (void)state;
+    CK_OBJECT_HANDLE k;
+    assert_int_equal(gen(CKM_GENERIC_SECRET_KEY_GEN, 21, &k), CKR_OK);
+    CK_BYTE v[64], w[128], u[64];
+    size_t vl = value(k, v, sizeof(v));
+    CK_MECHANISM_TYPE mechs[] = {CKM_AES_KEY_WRAP_PAD, CKM_AES_KEY_WRAP};
+    for (int i = 0; i < 2; i++) {
+        CK_MECHANISM m = {mechs[i], NULL, 0};
+        CK_ULONG wl = 0;
+        CK_OBJECT_HANDLE src = k;
+        if (i == 1) /* KW needs a multiple of 8 bytes */
+            assert_int_equal(gen(CKM_AES_KEY_GEN, 24, &src), CKR_OK);
+        size_t sl = value(src, v, sizeof(v));
+        assert_int_equal(F->C_WrapKey(S, &m, aes, src, NULL, &wl), CKR_OK);
+        assert_int_equal(wl, (sl + 7) / 8 * 8 + 8);
+        assert_int_equal(F->C_WrapKey(S, &m, aes, src, w, &wl), CKR_OK);
+        CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+        CK_KEY_TYPE kt = i == 1 ? CKK_AES : CKK_GENERIC_SECRET;
+        CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &kt),
+                            ATTR(CKA_SENSITIVE, &no), ATTR(CKA_EXTRACTABLE, &yes)};
+        CK_OBJECT_HANDLE h;
+        assert_int_equal(F->C_UnwrapKey(S, &m, aes, w, wl, t, 4, &h), CKR_OK);
+        assert_int_equal(value(h, u, sizeof(u)), sl);
+        assert_memory_equal(u, v, sl);
+        w[3] ^= 1;
+        assert_int_equal(F->C_UnwrapKey(S, &m, aes, w, wl, t, 4, &h), CKR_WRAPPED_KEY_INVALID);
+    }
+    (void)vl;
+}
+
+static void test_kdf(void **state)
+{
+    (void)state;
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE gk = CKK_GENERIC_SECRET;
+    CK_BYTE out[64];
+    /* SP 800-108 counter mode, HMAC-SHA-256: [i]_32 || "label" || 00 || "context" || [L]_32
+     * (expected value computed independently with Python's hmac module). */
+    static const CK_BYTE want108[48] = {
+        0x8c, 0x1b, 0xf9, 0x9e, 0x82, 0x9b, 0x47, 0x57, 0x36, 0xec, 0x0c, 0x02, 0x72, 0xa0, 0xfb, 0x4f,
+        0x61, 0x7b, 0xb1, 0x5e, 0x23, 0xd8, 0x74, 0xda, 0x55, 0x19, 0x55, 0x14, 0x3e, 0x92, 0xba, 0x81,
+        0xb1, 0x13, 0x39, 0x23, 0x26, 0x00, 0xc6, 0xa0, 0x85, 0x27, 0x71, 0x2c, 0x01, 0x7f, 0x25, 0x81};
+    CK_BYTE kv[32];
+    memset(kv, 1, sizeof(kv));
+    CK_OBJECT_HANDLE base = import(CKK_GENERIC_SECRET, kv, 32);
+    CK_SP800_108_COUNTER_FORMAT cf = {CK_FALSE, 32};
+    CK_SP800_108_DKM_LENGTH_FORMAT lf = {CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS, CK_FALSE, 32};
+    CK_BYTE label[] = "label", zero = 0, ctx[] = "context";
+    CK_PRF_DATA_PARAM dp[] = {
+        {CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+        {CK_SP800_108_BYTE_ARRAY, label, 5},
+        {CK_SP800_108_BYTE_ARRAY, &zero, 1},
+        {CK_SP800_108_BYTE_ARRAY, ctx, 7},
+        {CK_SP800_108_DKM_LENGTH, &lf, sizeof(lf)},
+    };
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 5, dp, 0, NULL};
+    CK_MECHANISM m = {CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp)};
+    CK_ULONG len = 48;
+    CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &gk), ATTR(CKA_VALUE_LEN, &len),
+                        ATTR(CKA_SENSITIVE, &no), ATTR(CKA_EXTRACTABLE, &yes)};
+    CK_OBJECT_HANDLE d;
+    assert_int_equal(F->C_DeriveKey(S, &m, base, t, 5, &d), CKR_OK);
+    assert_int_equal(value(d, out, sizeof(out)), 48);
+    assert_memory_equal(out, want108, 48);
+    kp.ulNumberOfDataParams = 4;
+    kp.pDataParams = dp + 1; /* no iteration variable */
+    assert_int_equal(F->C_DeriveKey(S, &m, base, t, 5, &d), CKR_MECHANISM_PARAM_INVALID);
+
+    /* HKDF: extract then expand equals both at once. */
+    CK_BYTE salt[3] = {1, 2, 3}, info[2] = {4, 5};
+    CK_HKDF_PARAMS hp = {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, salt, 3,
+                         CK_INVALID_HANDLE, info, 2};
+    CK_MECHANISM hm = {CKM_HKDF_DERIVE, &hp, sizeof(hp)};
+    len = 40;
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, t, 5, &d), CKR_OK);
+    CK_BYTE both[64], step[64];
+    assert_int_equal(value(d, both, sizeof(both)), 40);
+    hp.bExpand = CK_FALSE;
+    CK_ATTRIBUTE t2[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &gk), ATTR(CKA_SENSITIVE, &no),
+                         ATTR(CKA_EXTRACTABLE, &yes), ATTR(CKA_DERIVE, &yes)};
+    CK_OBJECT_HANDLE prk;
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, t2, 5, &prk), CKR_OK);
+    hp.bExpand = CK_TRUE;
+    hp.bExtract = CK_FALSE;
+    assert_int_equal(F->C_DeriveKey(S, &hm, prk, t, 5, &d), CKR_OK);
+    assert_int_equal(value(d, step, sizeof(step)), 40);
+    assert_memory_equal(both, step, 40);
+    hp.bExpand = CK_FALSE;
+    assert_int_equal(F->C_DeriveKey(S, &hm, prk, t, 5, &d), CKR_MECHANISM_PARAM_INVALID);
+
+    /* PBKDF2 (RFC 6070 case 1): "password", "salt", 1 iteration, HMAC-SHA-1, 20 bytes. */
+    static const CK_BYTE want_pb[20] = {0x0c, 0x60, 0xc8, 0x0f, 0x96, 0x1f, 0x0e, 0x71, 0xf3, 0xa9,
+                                        0xb5, 0x24, 0xaf, 0x60, 0x12, 0x06, 0x2f, 0xe0, 0x37, 0xa6};
+    CK_PKCS5_PBKD2_PARAMS2 pp = {CKZ_SALT_SPECIFIED, (CK_BYTE *)"salt", 4, 1,
+                                 CKP_PKCS5_PBKD2_HMAC_SHA1, NULL, 0, (CK_UTF8CHAR *)"password", 8};
+    CK_MECHANISM pm = {CKM_PKCS5_PBKD2, &pp, sizeof(pp)};
+    len = 20;
+    CK_ATTRIBUTE pt[] = {ATTR(CKA_KEY_TYPE, &gk), ATTR(CKA_VALUE_LEN, &len),
+                         ATTR(CKA_SENSITIVE, &no), ATTR(CKA_EXTRACTABLE, &yes)};
+    assert_int_equal(F->C_GenerateKey(S, &pm, pt, 4, &d), CKR_OK);
+    assert_int_equal(value(d, out, sizeof(out)), 20);
+    assert_memory_equal(out, want_pb, 20);
+}
+
+/* ---- message-based AES-GCM ----------------------------------------------------------------- */
+
+static void msg_decrypt_check(CK_BYTE *iv, size_t iv_len, CK_BYTE *tag, const CK_BYTE *ct,
+                              const CK_BYTE *want, size_t n)
+{
+    CK_MECHANISM m = {CKM_AES_GCM, NULL, 0};
+    CK_GCM_MESSAGE_PARAMS p = {iv, (CK_ULONG)iv_len, 0, CKG_NO_GENERATE, tag, 128};
+    CK_BYTE out[128], aad[2] = {1, 2};
+    CK_ULONG ol = sizeof(out);
+    assert_int_equal(F->C_MessageDecryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_DecryptMessage(S, &p, sizeof(p), aad, 2, (CK_BYTE *)ct, (CK_ULONG)n, out,
+                                         &ol),
+                     CKR_OK);
+    assert_int_equal(ol, n);
+    assert_memory_equal(out, want, n);
+    tag[0] ^= 1;
+    ol = sizeof(out);
+    assert_int_equal(F->C_DecryptMessage(S, &p, sizeof(p), aad, 2, (CK_BYTE *)ct, (CK_ULONG)n, out,
+                                         &ol),
+                     CKR_ENCRYPTED_DATA_INVALID);
+    tag[0] ^= 1;
+    assert_int_equal(F->C_MessageDecryptFinal(S), CKR_OK);
+}
+
+static void test_msg_generators(void **state)
+{
+    (void)state;
+    CK_MECHANISM m = {CKM_AES_GCM, NULL, 0};
+    CK_BYTE pt[50], ct[50], aad[2] = {1, 2};
+    memset(pt, 0x33, sizeof(pt));
+    CK_GENERATOR_FUNCTION gens[] = {CKG_NO_GENERATE, CKG_GENERATE, CKG_GENERATE_COUNTER,
+                                    CKG_GENERATE_RANDOM};
+    for (size_t g = 0; g < 4; g++) {
+        CK_BYTE iv1[12], iv2[12], tag[16];
+        memset(iv1, 0xa5, sizeof(iv1));
+        assert_int_equal(F->C_MessageEncryptInit(S, &m, aes), CKR_OK);
+        CK_GCM_MESSAGE_PARAMS p = {iv1, 12, 32, gens[g], tag, 128};
+        CK_ULONG cl = sizeof(ct);
+        /* A size query generates nothing. */
+        assert_int_equal(F->C_EncryptMessage(S, &p, sizeof(p), aad, 2, pt, 50, NULL, &cl), CKR_OK);
+        assert_int_equal(cl, 50);
+        for (int i = 0; i < 12; i++)
+            assert_int_equal(iv1[i], 0xa5);
+        assert_int_equal(F->C_EncryptMessage(S, &p, sizeof(p), aad, 2, pt, 50, ct, &cl), CKR_OK);
+        /* The fixed 32 bits stay. */
+        assert_int_equal(iv1[0], 0xa5);
+        assert_int_equal(iv1[3], 0xa5);
+        msg_decrypt_check(iv1, 12, tag, ct, pt, 50);
+        /* A second message: a generated IV differs from the first. */
+        memcpy(iv2, iv1, 12);
+        p.pIv = iv2;
+        cl = sizeof(ct);
+        assert_int_equal(F->C_EncryptMessage(S, &p, sizeof(p), aad, 2, pt, 50, ct, &cl), CKR_OK);
+        if (gens[g] == CKG_NO_GENERATE) {
+            assert_memory_equal(iv1, iv2, 12);
+        } else {
+            assert_memory_not_equal(iv1, iv2, 12);
+            assert_memory_equal(iv1, iv2, 4);
+        }
+        if (gens[g] == CKG_GENERATE_COUNTER) { /* counter + 1 in the low bits */
+            uint64_t a = 0, b = 0;
+            for (int i = 4; i < 12; i++) {
+                a = a << 8 | iv1[i];
+                b = b << 8 | iv2[i];
+            }
+            assert_true(b == a + 1);
+        }
+        msg_decrypt_check(iv2, 12, tag, ct, pt, 50);
+        assert_int_equal(F->C_MessageEncryptFinal(S), CKR_OK);
+    }
+    /* Too few generated bits for a random IV, an unknown generator. */
+    CK_BYTE iv[12] = {0}, tag[16];
+    CK_GCM_MESSAGE_PARAMS p = {iv, 12, 64, CKG_GENERATE_RANDOM, tag, 128};
+    CK_ULONG cl = sizeof(ct);
+    assert_int_equal(F->C_MessageEncryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_EncryptMessage(S, &p, sizeof(p), NULL, 0, pt, 50, ct, &cl),
+                     CKR_MECHANISM_PARAM_INVALID);
+    p.ivGenerator = 77;
+    p.ulIvFixedBits = 0;
+    assert_int_equal(F->C_EncryptMessage(S, &p, sizeof(p), NULL, 0, pt, 50, ct, &cl),
+                     CKR_MECHANISM_PARAM_INVALID);
+    assert_int_equal(F->C_MessageEncryptFinal(S), CKR_OK);
+}
+
+static void test_msg_multipart_and_misuse(void **state)
+{
+    (void)state;
+    CK_MECHANISM m = {CKM_AES_GCM, NULL, 0};
+    CK_BYTE pt[70], ct[70], one[70], aad[3] = {7, 7, 7};
+    CK_BYTE iv[12] = {0}, tag[16], tag1[16];
+    memset(pt, 0x44, sizeof(pt));
+    CK_GCM_MESSAGE_PARAMS p = {iv, 12, 0, CKG_NO_GENERATE, tag, 128};
+    CK_GCM_MESSAGE_PARAMS p1 = {iv, 12, 0, CKG_NO_GENERATE, tag1, 128};
+    CK_ULONG l;
+
+    /* Misuse before any message: Next without Begin. */
+    assert_int_equal(F->C_MessageEncryptInit(S, &m, aes), CKR_OK);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptMessageNext(S, &p, sizeof(p), pt, 10, ct, &l, CKF_END_OF_MESSAGE),
+                     CKR_OPERATION_NOT_INITIALIZED);
+    /* Single-shot reference. */
+    l = sizeof(one);
+    assert_int_equal(F->C_EncryptMessage(S, &p1, sizeof(p1), aad, 3, pt, 70, one, &l), CKR_OK);
+    /* Begin/Next in pieces gives the same ciphertext and tag. */
+    assert_int_equal(F->C_EncryptMessageBegin(S, &p, sizeof(p), aad, 3), CKR_OK);
+    /* A second Begin while a message is open. */
+    assert_int_equal(F->C_EncryptMessageBegin(S, &p, sizeof(p), aad, 3), CKR_OPERATION_ACTIVE);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptMessageNext(S, &p, sizeof(p), pt, 33, ct, &l, 0), CKR_OK);
+    assert_int_equal(l, 33);
+    l = sizeof(ct) - 33;
+    assert_int_equal(F->C_EncryptMessageNext(S, &p, sizeof(p), pt + 33, 37, ct + 33, &l,
+                                             CKF_END_OF_MESSAGE),
+                     CKR_OK);
+    assert_memory_equal(ct, one, 70);
+    assert_memory_equal(tag, tag1, 16);
+    /* Final with an open message discards it; then Next has nothing to continue. */
+    assert_int_equal(F->C_EncryptMessageBegin(S, &p, sizeof(p), aad, 3), CKR_OK);
+    assert_int_equal(F->C_MessageEncryptFinal(S), CKR_OK);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptMessageNext(S, &p, sizeof(p), pt, 10, ct, &l, 0),
+                     CKR_OPERATION_NOT_INITIALIZED);
+
+    /* Interleaved messages on two sessions: Begin A, Begin B, Next A, Next B. */
+    CK_SESSION_HANDLE s2;
+    assert_int_equal(F->C_OpenSession(T.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s2),
+                     CKR_OK);
+    CK_BYTE ivb[12] = {1}, tagb[16], ctb[70], oneb[70], tagone[16];
+    CK_GCM_MESSAGE_PARAMS pb = {ivb, 12, 0, CKG_NO_GENERATE, tagb, 128};
+    CK_GCM_MESSAGE_PARAMS pbo = {ivb, 12, 0, CKG_NO_GENERATE, tagone, 128};
+    assert_int_equal(F->C_MessageEncryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_MessageEncryptInit(s2, &m, aes), CKR_OK);
+    assert_int_equal(F->C_EncryptMessageBegin(S, &p, sizeof(p), aad, 3), CKR_OK);
+    assert_int_equal(F->C_EncryptMessageBegin(s2, &pb, sizeof(pb), NULL, 0), CKR_OK);
+    for (size_t off = 0; off < 70; off += 35) {
+        CK_FLAGS fl = off + 35 >= 70 ? CKF_END_OF_MESSAGE : 0;
+        l = 35;
+        assert_int_equal(F->C_EncryptMessageNext(S, &p, sizeof(p), pt + off, 35, ct + off, &l, fl),
+                         CKR_OK);
+        l = 35;
+        assert_int_equal(
+            F->C_EncryptMessageNext(s2, &pb, sizeof(pb), pt + off, 35, ctb + off, &l, fl), CKR_OK);
+    }
+    assert_memory_equal(ct, one, 70);
+    assert_memory_equal(tag, tag1, 16);
+    l = sizeof(oneb);
+    assert_int_equal(F->C_EncryptMessage(s2, &pbo, sizeof(pbo), NULL, 0, pt, 70, oneb, &l), CKR_OK);
+    assert_memory_equal(ctb, oneb, 70);
+    assert_memory_equal(tagb, tagone, 16);
+    assert_int_equal(F->C_MessageEncryptFinal(S), CKR_OK);
+    assert_int_equal(F->C_MessageEncryptFinal(s2), CKR_OK);
+
+    /* Multi-part message decryption releases plaintext only with the verified last part. */
+    CK_BYTE back[70];
+    assert_int_equal(F->C_MessageDecryptInit(S, &m, aes), CKR_OK);
+    assert_int_equal(F->C_DecryptMessageBegin(S, &p, sizeof(p), aad, 3), CKR_OK);
+    l = sizeof(back);
+    assert_int_equal(F->C_DecryptMessageNext(S, &p, sizeof(p), ct, 40, back, &l, 0), CKR_OK);
+    assert_int_equal(l, 0);
+    l = 0;
+    assert_int_equal(F->C_DecryptMessageNext(S, &p, sizeof(p), ct + 40, 30, NULL, &l,
+                                             CKF_END_OF_MESSAGE),
+                     CKR_OK);
+    assert_int_equal(l, 70);
+    assert_int_equal(F->C_DecryptMessageNext(S, &p, sizeof(p), ct + 40, 30, back, &l,
+                                             CKF_END_OF_MESSAGE),
+                     CKR_OK);
+    assert_memory_equal(back, pt, 70);
+    assert_int_equal(F->C_MessageDecryptFinal(S), CKR_OK);
+    /* Message calls without an init. */
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptMessage(S, &p, sizeof(p), NULL, 0, pt, 10, ct, &l),
+                     CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(F->C_CloseSession(s2), CKR_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keygen),         cmocka_unit_test(test_modes),
+        cmocka_unit_test(test_gcm_tag_failure), cmocka_unit_test(test_ctr_overflow),
+        cmocka_unit_test(test_hmac),           cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
+        cmocka_unit_test(test_msg_multipart_and_misuse),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
