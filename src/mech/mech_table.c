@@ -8,6 +8,7 @@
 
 #include "mech/mech_internal.h"
 #include "mech/mech_pk.h"
+#include "mech/mech_pqc.h"
 #include "mech/mech_sym.h"
 #include "util/ch_secmem.h"
 
@@ -16,6 +17,9 @@ static const struct ch_mech_family *const families[] = {
     &ch_mech_family_rsa,
     &ch_mech_family_ec,
     &ch_mech_family_eddsa,
+    &ch_mech_family_mldsa,
+    &ch_mech_family_mlkem,
+    &ch_mech_family_slhdsa,
     &ch_mech_family_aes,
     &ch_mech_family_hmac,
     &ch_mech_family_kdf,
