@@ -4,7 +4,7 @@
  * per-message CK_GCM_MESSAGE_PARAMS passed through and written back), HMAC message signing and
  * verification (C_SignMessageNext with a NULL length pointer meaning "more data", and
  * C_VerifyMessageNext with a NULL signature), the §5.2 size convention on each output, and
- * the NULL-mechanism cancel of C_Message*Init. */
+ * the NULL-mechanism cancel of C_Message*Init; and the 3.2 KEM calls through the 3.2 list. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dlfcn.h>
 
 #include "p11_test.h"
 
@@ -213,11 +214,63 @@ static void test_hmac_messages(void **state)
        f->C_VerifyMessage(fx->h, NULL, 0, data, sizeof(data), mac2, 32));
 }
 
+/* PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey through the 3.2 interface (ML-KEM-768): the
+ * ciphertext follows the §5.2 size convention, and a size query creates no key. */
+static void test_kem_calls(void **state)
+{
+    struct fixture *fx = *state;
+    CK_C_GetInterface gi = (CK_C_GetInterface)(uintptr_t)dlsym(fx->t.dl, "C_GetInterface");
+    CK_VERSION v32 = {3, 2};
+    CK_INTERFACE_PTR it = NULL;
+    const CK_FUNCTION_LIST_3_2 *f;
+    CK_MECHANISM gen = {CKM_ML_KEM_KEY_PAIR_GEN, NULL, 0}, kem = {CKM_ML_KEM, NULL, 0};
+    CK_ULONG ps = CKP_ML_KEM_768, len, ss_len = 32;
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE pub_t[] = {{CKA_PARAMETER_SET, &ps, sizeof(ps)}, {CKA_ENCAPSULATE, &yes, 1},
+                            {CKA_TOKEN, &no, 1}};
+    CK_ATTRIBUTE priv_t[] = {{CKA_DECAPSULATE, &yes, 1}, {CKA_TOKEN, &no, 1}};
+    CK_ATTRIBUTE ss_t[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_KEY_TYPE, &kt, sizeof(kt)},
+                           {CKA_VALUE_LEN, &ss_len, sizeof(ss_len)}, {CKA_TOKEN, &no, 1},
+                           {CKA_EXTRACTABLE, &yes, 1}, {CKA_SENSITIVE, &no, 1}};
+    CK_OBJECT_HANDLE pub, priv, k1 = CK_INVALID_HANDLE, k2 = CK_INVALID_HANDLE;
+    CK_BYTE ct[2048], v1[32], v2[32];
+
+    assert_non_null(gi);
+    RV(CKR_OK, gi((CK_UTF8CHAR_PTR) "PKCS 11", &v32, &it, 0));
+    f = it->pFunctionList;
+    RV(CKR_OK, f->C_GenerateKeyPair(fx->h, &gen, pub_t, 3, priv_t, 2, &pub, &priv));
+
+    len = 0;
+    RV(CKR_OK, f->C_EncapsulateKey(fx->h, &kem, pub, ss_t, 6, NULL, &len, &k1));
+    assert_int_equal(len, 1088); /* FIPS 203 Table 3, ML-KEM-768 ciphertext */
+    assert_int_equal(k1, CK_INVALID_HANDLE);
+    len = 100;
+    RV(CKR_BUFFER_TOO_SMALL, f->C_EncapsulateKey(fx->h, &kem, pub, ss_t, 6, ct, &len, &k1));
+    assert_int_equal(len, 1088);
+    assert_int_equal(k1, CK_INVALID_HANDLE);
+    RV(CKR_ARGUMENTS_BAD, f->C_EncapsulateKey(fx->h, &kem, pub, ss_t, 6, ct, NULL, &k1));
+    RV(CKR_ARGUMENTS_BAD, f->C_EncapsulateKey(fx->h, NULL, pub, ss_t, 6, ct, &len, &k1));
+    len = sizeof(ct);
+    RV(CKR_OK, f->C_EncapsulateKey(fx->h, &kem, pub, ss_t, 6, ct, &len, &k1));
+    assert_int_equal(len, 1088);
+    RV(CKR_ARGUMENTS_BAD, f->C_DecapsulateKey(fx->h, &kem, priv, ss_t, 6, NULL, len, &k2));
+    RV(CKR_ARGUMENTS_BAD, f->C_DecapsulateKey(fx->h, &kem, priv, ss_t, 6, ct, len, NULL));
+    RV(CKR_OK, f->C_DecapsulateKey(fx->h, &kem, priv, ss_t, 6, ct, len, &k2));
+
+    CK_ATTRIBUTE g1[] = {{CKA_VALUE, v1, sizeof(v1)}}, g2[] = {{CKA_VALUE, v2, sizeof(v2)}};
+    RV(CKR_OK, f->C_GetAttributeValue(fx->h, k1, g1, 1));
+    RV(CKR_OK, f->C_GetAttributeValue(fx->h, k2, g2, 1));
+    assert_memory_equal(v1, v2, sizeof(v1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_gcm_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hmac_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kem_calls, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
