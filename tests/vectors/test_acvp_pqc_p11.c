@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ACVP ML-DSA sigVer and ML-KEM encapDecap vectors through the PKCS#11 API of the dlopen'ed
- * module, so the vectors run through the code users call: keys are imported with
+/* ACVP ML-DSA sigVer/sigGen, SLH-DSA sigGen and ML-KEM encapDecap vectors through the PKCS#11
+ * API of the dlopen'ed module, so the vectors run through the code users call: keys are imported with
  * C_CreateObject (which runs the import checks), then C_Verify (CKM_ML_DSA with the context,
  * CKM_HASH_ML_DSA_<hash> on the message and CKM_HASH_ML_DSA on a C_Digest of it) or
  * C_DecapsulateKey (the secret key's CKA_VALUE must be the expected k, also for modified
  * ciphertexts: implicit rejection). Key-check groups expect C_CreateObject to accept or refuse
  * the key; encapsulation groups (m cannot be injected through PKCS#11) encapsulate to the
- * vector's ek and decapsulate with its dk. Internal-interface ML-DSA groups (M' or mu given)
- * have no PKCS#11 form and are counted as skipped. Usage: test_acvp_pqc_p11 FILE.json */
+ * vector's ek and decapsulate with its dk. Deterministic external sigGen groups sign with
+ * CKH_DETERMINISTIC_REQUIRED (tr1 seed keys imported as CKA_SEED only) and compare the
+ * signature. Internal-interface groups (M' or mu given) have no PKCS#11 form and hedged sigGen
+ * groups cannot be reproduced: both are counted as skipped. Usage: test_acvp_pqc_p11 FILE.json */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +226,105 @@ static void run_mldsa(const cJSON *groups)
     }
 }
 
+/* ---- ML-DSA / SLH-DSA sigGen (deterministic, external interface) ---------------------------- */
+
+static CK_ULONG slhdsa_set(const char *name)
+{
+    static const char *const names[] = {
+        "SLH-DSA-SHA2-128s", "SLH-DSA-SHAKE-128s", "SLH-DSA-SHA2-128f", "SLH-DSA-SHAKE-128f",
+        "SLH-DSA-SHA2-192s", "SLH-DSA-SHAKE-192s", "SLH-DSA-SHA2-192f", "SLH-DSA-SHAKE-192f",
+        "SLH-DSA-SHA2-256s", "SLH-DSA-SHAKE-256s", "SLH-DSA-SHA2-256f", "SLH-DSA-SHAKE-256f"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return CKP_SLH_DSA_SHA2_128S + i;
+    return 0;
+}
+
+static CK_BYTE sigbuf[50000];
+
+/* C_Sign with the mechanism; the signature must equal want. */
+static void sign_expect(int tc, const char *what, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
+                        const CK_BYTE *d, size_t dl, const struct buf *want)
+{
+    CK_ULONG sl = sizeof(sigbuf);
+    CK_RV rv = F->C_SignInit(S, m, k);
+    if (rv == CKR_OK)
+        rv = F->C_Sign(S, (CK_BYTE_PTR)d, (CK_ULONG)dl, sigbuf, &sl);
+    check(rv == CKR_OK && sl == want->len && memcmp(sigbuf, want->p, sl) == 0, tc, what, rv);
+}
+
+static void siggen_test(bool slh, const cJSON *g, const cJSON *t)
+{
+    int tc = tc_id(t);
+    struct buf sk = hex(t, "sk"), seed = hex(t, "seed"), m = hex(t, "message"),
+               ctx = hex(t, "context"), want = hex(t, "signature");
+    CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
+    const char *ps = str(g, "parameterSet");
+    /* tr1 "seed" key format: the CKA_SEED-only import path. */
+    CK_RV rv = create_key(CKO_PRIVATE_KEY, slh ? CKK_SLH_DSA : CKK_ML_DSA,
+                          slh ? slhdsa_set(ps) : mldsa_set(ps), CKA_SIGN,
+                          sk.len > 0 ? &sk : NULL, seed.len > 0 ? &seed : NULL, &k);
+    if (rv != CKR_OK) {
+        fail(tc, "C_CreateObject of sk", rv);
+        goto out;
+    }
+    CK_SIGN_ADDITIONAL_CONTEXT p = {CKH_DETERMINISTIC_REQUIRED, ctx.p, (CK_ULONG)ctx.len};
+    if (strcmp(str(g, "preHash"), "preHash") != 0) {
+        CK_MECHANISM mech = {slh ? CKM_SLH_DSA : CKM_ML_DSA, &p, sizeof(p)};
+        sign_expect(tc, "pure deterministic sign", &mech, k, m.p, m.len, &want);
+        goto out;
+    }
+    CK_MECHANISM_TYPE dmech, with;
+    hash_mechs(str(t, "hashAlg"), &dmech, &with);
+    if (with != 0 && !slh) {
+        CK_MECHANISM mech = {with, &p, sizeof(p)};
+        sign_expect(tc, "CKM_HASH_ML_DSA_<hash> sign", &mech, k, m.p, m.len, &want);
+    }
+    if (dmech != 0) {
+        CK_BYTE dg[64];
+        CK_ULONG dl = sizeof(dg);
+        CK_MECHANISM md = {dmech, NULL, 0};
+        rv = F->C_DigestInit(S, &md);
+        if (rv == CKR_OK)
+            rv = F->C_Digest(S, m.p, (CK_ULONG)m.len, dg, &dl);
+        if (rv != CKR_OK) {
+            fail(tc, "C_Digest", rv);
+            goto out;
+        }
+        CK_HASH_SIGN_ADDITIONAL_CONTEXT hp = {CKH_DETERMINISTIC_REQUIRED, ctx.p,
+                                              (CK_ULONG)ctx.len, dmech};
+        CK_MECHANISM mech = {slh ? CKM_HASH_SLH_DSA : CKM_HASH_ML_DSA, &hp, sizeof(hp)};
+        sign_expect(tc, "CKM_HASH_*_DSA sign", &mech, k, dg, dl, &want);
+    }
+out:
+    if (k != CK_INVALID_HANDLE)
+        (void)F->C_DestroyObject(S, k);
+    free(sk.p);
+    free(seed.p);
+    free(m.p);
+    free(ctx.p);
+    free(want.p);
+}
+
+/* Hedged groups cannot be reproduced (rnd comes from the DRBG), internal ones have no PKCS#11
+ * form: both are counted as skipped. */
+static void run_siggen(bool slh, const cJSON *groups)
+{
+    const cJSON *g, *t;
+    cJSON_ArrayForEach(g, groups)
+    {
+        bool run = strcmp(str(g, "signatureInterface"), "external") == 0 &&
+                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "deterministic"));
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
+        {
+            if (run)
+                siggen_test(slh, g, t);
+            else
+                skipped++;
+        }
+    }
+}
+
 /* ---- ML-KEM encapDecap ---------------------------------------------------------------------- */
 
 static CK_ULONG mlkem_set(const char *name)
@@ -382,13 +483,16 @@ int main(int argc, char **argv)
     const cJSON *groups = cJSON_GetObjectItemCaseSensitive(root, "testGroups");
     if (strcmp(alg, "ML-DSA") == 0 && strcmp(str(root, "mode"), "sigVer") == 0)
         run_mldsa(groups);
+    else if ((strcmp(alg, "ML-DSA") == 0 || strcmp(alg, "SLH-DSA") == 0) &&
+             strcmp(str(root, "mode"), "sigGen") == 0)
+        run_siggen(alg[0] == 'S', groups);
     else if (strcmp(alg, "ML-KEM") == 0 && strcmp(str(root, "mode"), "encapDecap") == 0)
         run_mlkem(groups);
     else
         fail(-1, "unsupported vector file", CKR_OK);
     cJSON_Delete(root);
     ch_p11t_teardown(&T);
-    printf("%s: %d passed, %d failed, %d skipped (internal interface)\n", argv[1], passed,
+    printf("%s: %d passed, %d failed, %d skipped (internal interface or hedged)\n", argv[1], passed,
            failures, skipped);
     return failures == 0 && passed > 0 ? 0 : 1;
 }
