@@ -102,6 +102,19 @@ static CK_RV rsa_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
 
 /* ---- key generation (§6.1.4) ------------------------------------------------------------- */
 
+/* FIPS 186-5 §A.1.1 / SP 800-56B §6.2: e odd, 2^16 < e < 2^256 (the same bound the import
+ * check applies, so a generated key always re-imports). Leading zero bytes are allowed. */
+static bool exponent_ok(const uint8_t *e, size_t len)
+{
+    while (len > 0 && e[0] == 0) {
+        e++;
+        len--;
+    }
+    if (len < 3 || len > 32 || (e[len - 1] & 1) == 0)
+        return false;
+    return len > 3 || e[0] > 1 || e[1] > 0 || e[2] > 1; /* > 0x010000, odd: >= 65537 */
+}
+
 static CK_RV rsa_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM *m,
                                const struct ch_mech_tmpl *pub_t, const struct ch_mech_tmpl *priv_t,
                                struct ch_attr_list *pub, struct ch_attr_list *priv)
@@ -123,7 +136,7 @@ static CK_RV rsa_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM 
      * session for minutes. */
     CH_CHECK(bits >= d->min_key && bits <= 8192, CKR_KEY_SIZE_RANGE);
     if (ch_mech_tmpl_find(pub_t, CKA_PUBLIC_EXPONENT, &e, &e_len))
-        CH_CHECK(e_len > 0 && e_len <= 8, CKR_ATTRIBUTE_VALUE_INVALID);
+        CH_CHECK(exponent_ok(e, e_len), CKR_ATTRIBUTE_VALUE_INVALID);
     CH_TRY(ch_crypto_pkey_generate(CH_PK_RSA, CH_CURVE_NONE, bits, e, e_len, &k));
     CH_TRY_OUT(ch_mech_pk_pct(k));
     CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, CKK_RSA, k));

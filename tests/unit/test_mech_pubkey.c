@@ -175,6 +175,16 @@ static void test_keygen_rsa_weak_refused(void **state)
     CK_ATTRIBUTE pt[] = {ATTR(CKA_VERIFY, &yes)}; /* no CKA_MODULUS_BITS */
     assert_int_equal(F->C_GenerateKeyPair(S, &m, pt, 1, NULL, 0, &pub, &priv),
                      CKR_TEMPLATE_INCOMPLETE);
+    /* e = 3 and even exponents are refused (FIPS 186-5: odd, 2^16 < e < 2^256). */
+    CK_ULONG bits = 2048;
+    static CK_BYTE e3[] = {3}, e_even[] = {1, 0, 0}, e_big[33] = {1, [32] = 1};
+    CK_BYTE *es[] = {e3, e_even, e_big};
+    CK_ULONG el[] = {1, 3, 33};
+    for (int i = 0; i < 3; i++) {
+        CK_ATTRIBUTE et[] = {ATTR(CKA_MODULUS_BITS, &bits), ATTRN(CKA_PUBLIC_EXPONENT, es[i], el[i])};
+        assert_int_equal(F->C_GenerateKeyPair(S, &m, et, 2, NULL, 0, &pub, &priv),
+                         CKR_ATTRIBUTE_VALUE_INVALID);
+    }
 }
 
 static void test_keygen_curves(void **state)
