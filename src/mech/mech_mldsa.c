@@ -18,7 +18,8 @@
 
 /* ---- shared PQC helpers (mech_pqc.h) ------------------------------------------------------ */
 
-CK_RV ch_mech_pqc_param(const CK_MECHANISM *m, bool with_hash, struct ch_mech_pqc_param *out)
+CK_RV ch_mech_pqc_param(const CK_MECHANISM *m, bool with_hash, bool sign,
+                        struct ch_mech_pqc_param *out)
 {
     CK_HEDGE_TYPE hedge = CKH_HEDGE_PREFERRED;
     const CK_BYTE *ctx = NULL;
@@ -43,6 +44,9 @@ CK_RV ch_mech_pqc_param(const CK_MECHANISM *m, bool with_hash, struct ch_mech_pq
         ctx = p.pContext;
         ctx_len = p.ulContextLen;
     }
+    /* §6.65: "On verification the hedgeVariant parameter is ignored." */
+    if (!sign)
+        hedge = CKH_HEDGE_PREFERRED;
     CH_CHECK(hedge == CKH_HEDGE_PREFERRED || hedge == CKH_HEDGE_REQUIRED ||
                  hedge == CKH_DETERMINISTIC_REQUIRED,
              CKR_MECHANISM_PARAM_INVALID);
@@ -375,7 +379,7 @@ static CK_RV dsa_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
     op->mode = d->type == CKM_ML_DSA        ? DSA_PURE
                : d->type == CKM_HASH_ML_DSA ? DSA_PREHASHED
                                             : DSA_HASH_ON;
-    CH_TRY_OUT(ch_mech_pqc_param(m, op->mode == DSA_PREHASHED, &op->par));
+    CH_TRY_OUT(ch_mech_pqc_param(m, op->mode == DSA_PREHASHED, sign, &op->par));
     if (op->mode == DSA_PREHASHED)
         CH_CHECK_OUT(prehash_of(op->par.hash, &op->ph), CKR_MECHANISM_PARAM_INVALID);
     if (op->mode == DSA_HASH_ON) {

@@ -22,8 +22,9 @@ struct ch_mech_pqc_param {
 
 /* Parse m's parameter: with_hash selects CK_HASH_SIGN_ADDITIONAL_CONTEXT (then required),
  * otherwise CK_SIGN_ADDITIONAL_CONTEXT (optional). CKR_MECHANISM_PARAM_INVALID for a wrong
- * size, an unknown hedge variant or a context over 255 bytes. */
-CH_MUST_CHECK CK_RV ch_mech_pqc_param(const CK_MECHANISM *m, bool with_hash,
+ * size, an unknown hedge variant (signing only: verification ignores it) or a context over
+ * 255 bytes. */
+CH_MUST_CHECK CK_RV ch_mech_pqc_param(const CK_MECHANISM *m, bool with_hash, bool sign,
                                       struct ch_mech_pqc_param *out);
 
 /* The rnd / addrnd of a signature: n fresh DRBG bytes for the hedged variants, or false with

@@ -105,7 +105,7 @@ static CK_RV slh_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
     op->mode = d->type == CKM_SLH_DSA        ? SLH_PURE
                : d->type == CKM_HASH_SLH_DSA ? SLH_PREHASHED
                                              : SLH_HASH_ON;
-    CH_TRY_OUT(ch_mech_pqc_param(m, op->mode == SLH_PREHASHED, &op->par));
+    CH_TRY_OUT(ch_mech_pqc_param(m, op->mode == SLH_PREHASHED, sign, &op->par));
     if (op->mode == SLH_PREHASHED)
         CH_CHECK_OUT(ph_of(op->par.hash, &op->ph), CKR_MECHANISM_PARAM_INVALID);
     if (op->mode == SLH_HASH_ON) {

@@ -153,6 +153,9 @@ static void sign_suite(CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE pub, CK_OBJECT_H
     p.ulContextLen = 3;
     p.hedgeVariant = 7;
     assert_int_equal(F->C_SignInit(S, &mc, priv), CKR_MECHANISM_PARAM_INVALID);
+    /* §6.65: verification ignores hedgeVariant. */
+    assert_int_equal(F->C_VerifyInit(S, &mc, pub), CKR_OK);
+    assert_int_equal(F->C_VerifyInit(S, NULL, pub), CKR_OK); /* ends the operation */
     CK_MECHANISM bad_len = {mech, &p, sizeof(p) - 1};
     assert_int_equal(F->C_SignInit(S, &bad_len, priv), CKR_MECHANISM_PARAM_INVALID);
 
