@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* src/mech/mech_pk.c and src/crypto/crypto_pkey.c below the PKCS#11 layer: the PKCS#8 key
- * hooks (what C_WrapKey / C_UnwrapKey of private keys use; no wrapping mechanism for them is
- * registered yet, so they are tested here), the CKA_EC_PARAMS / CKA_EC_POINT decoders, and the
- * per-key cache (built once, shared by reference). */
+ * hooks (what C_WrapKey / C_UnwrapKey of private keys use) for every key type including X448,
+ * damaged encodings, the CKA_EC_PARAMS / CKA_EC_POINT decoders, and the per-key cache (built
+ * once, shared by reference). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

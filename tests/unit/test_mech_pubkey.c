@@ -2,7 +2,8 @@
 /* Public-key mechanisms (src/mech/mech_rsa.c, mech_ec.c, mech_eddsa.c, src/crypto/crypto_pkey*.c)
  * through the exported PKCS#11 ABI of the dlopen'ed module: key generation of every type,
  * sign/verify single and multi-part, sign-recover/verify-recover, OAEP with a label, the
- * two-call size convention, ECDH/X25519, RSA wrapping, and the refusals (wrong key type, bad
+ * two-call size convention, ECDH/X25519, RSA wrapping of secret keys, AES-KWP wrapping of
+ * private keys as PKCS#8, and the refusals (wrong key type, bad
  * PSS parameters, SHA-1 signing, weak RSA, invalid imported points and RSA parts). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -596,6 +597,64 @@ static void test_wrap(void **state)
     }
 }
 
+/* Private keys leave and re-enter the token as PKCS#8 under AES key wrap with padding
+ * (RFC 5649): the unwrapped key signs what the original public key verifies. */
+static void wrap_private(CK_OBJECT_HANDLE aes, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub,
+                         CK_KEY_TYPE kt, CK_MECHANISM *sig_mech)
+{
+    CK_MECHANISM w = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+    CK_BYTE blob[4096];
+    CK_ULONG bl = sizeof(blob);
+    assert_int_equal(F->C_WrapKey(S, &w, aes, priv, blob, &bl), CKR_OK);
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &kt), ATTR(CKA_SIGN, &yes)};
+    CK_OBJECT_HANDLE u;
+    assert_int_equal(F->C_UnwrapKey(S, &w, aes, blob, bl, t, 3, &u), CKR_OK);
+    sign_verify(sig_mech, u, pub, msg, sizeof(msg));
+    /* A damaged blob fails the key wrap's integrity check. */
+    blob[bl / 2] ^= 1;
+    assert_int_not_equal(F->C_UnwrapKey(S, &w, aes, blob, bl, t, 3, &u), CKR_OK);
+}
+
+static void test_wrap_private(void **state)
+{
+    (void)state;
+    CK_MECHANISM ag = {CKM_AES_KEY_GEN, NULL, 0};
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE at[] = {ATTR(CKA_VALUE_LEN, &len), ATTR(CKA_WRAP, &yes), ATTR(CKA_UNWRAP, &yes)};
+    CK_OBJECT_HANDLE aes, pub, priv;
+    assert_int_equal(F->C_GenerateKey(S, &ag, at, 3, &aes), CKR_OK);
+    CK_ATTRIBUTE xt[] = {ATTR(CKA_SIGN, &yes), ATTR(CKA_EXTRACTABLE, &yes)};
+    static const struct {
+        CK_MECHANISM_TYPE gen, sig;
+        const CK_BYTE *oid;
+        size_t len;
+        CK_KEY_TYPE kt;
+    } c[] = {
+        {CKM_EC_KEY_PAIR_GEN, CKM_ECDSA_SHA256, p256_oid, sizeof(p256_oid), CKK_EC},
+        {CKM_EC_KEY_PAIR_GEN, CKM_ECDSA_SHA384, p384_oid, sizeof(p384_oid), CKK_EC},
+        {CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, ed25519_oid, sizeof(ed25519_oid), CKK_EC_EDWARDS},
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        CK_MECHANISM g = {c[i].gen, NULL, 0};
+        CK_ATTRIBUTE pt[] = {ATTRN(CKA_EC_PARAMS, c[i].oid, c[i].len), ATTR(CKA_VERIFY, &yes)};
+        assert_int_equal(F->C_GenerateKeyPair(S, &g, pt, 2, xt, 2, &pub, &priv), CKR_OK);
+        CK_MECHANISM sm = {c[i].sig, NULL, 0};
+        wrap_private(aes, priv, pub, c[i].kt, &sm);
+    }
+    CK_MECHANISM rg = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+    CK_ULONG bits = 2048;
+    CK_ATTRIBUTE rpt[] = {ATTR(CKA_MODULUS_BITS, &bits), ATTR(CKA_VERIFY, &yes)};
+    assert_int_equal(F->C_GenerateKeyPair(S, &rg, rpt, 2, xt, 2, &pub, &priv), CKR_OK);
+    CK_MECHANISM rs = {CKM_SHA256_RSA_PKCS, NULL, 0};
+    wrap_private(aes, priv, pub, CKK_RSA, &rs);
+    /* The default private key (not extractable) cannot be wrapped. */
+    CK_MECHANISM w = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+    CK_BYTE blob[2048];
+    CK_ULONG bl = sizeof(blob);
+    assert_int_equal(F->C_WrapKey(S, &w, aes, rsa_priv, blob, &bl), CKR_KEY_UNEXTRACTABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_recover),       cmocka_unit_test(test_encrypt),
         cmocka_unit_test(test_refusals),      cmocka_unit_test(test_import),
         cmocka_unit_test(test_derive),        cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_wrap_private),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
