@@ -83,8 +83,7 @@ static void slh_free(struct ch_mech_op *o)
         return;
     ch_mech_pqc_ph_clear(&op->phc);
     free(op->msg);
-    ch_wipe(op, sizeof(*op));
-    free(op);
+    ch_secmem_free(op); /* wipes op->key (SK when signing) */
 }
 
 static CK_RV slh_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const CK_MECHANISM *m,
@@ -98,7 +97,7 @@ static CK_RV slh_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
     CH_CHECK(key != NULL && key->type == CKK_SLH_DSA &&
                  key->cls == (sign ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY),
              CKR_KEY_TYPE_INCONSISTENT);
-    struct slh_op *op = calloc(1, sizeof(*op));
+    struct slh_op *op = ch_secmem_alloc(sizeof(*op)); /* holds SK: locked, wiped on free */
     CH_CHECK(op != NULL, CKR_HOST_MEMORY);
     op->base.desc = d;
     op->base.kind = kind;
