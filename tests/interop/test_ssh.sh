@@ -78,8 +78,8 @@ if grep -q '^ssh-ed25519 ' "$W/D.txt"; then
     ok "ssh-keygen -D: the Ed25519 key"
     ED25519=1
 else
-    # OpenSSH reads Ed25519 PKCS#11 keys only from 9.4 on (9.2 here): not a module issue.
-    echo "SKIP ssh-keygen -D: Ed25519 ($(ssh -V 2>&1 | cut -d, -f1) reads only RSA and ECDSA from PKCS#11)"
+    # OpenSSH 9.2 (Debian 12) reads only RSA and ECDSA keys from PKCS#11: not a module issue.
+    echo "SKIP ssh-keygen -D: Ed25519 ($(ssh -V 2>&1 | cut -d, -f1) lists only RSA and ECDSA PKCS#11 keys)"
     ED25519=0
 fi
 
