@@ -321,6 +321,29 @@ public class CratonInterop {
                 /* expected */
             }
         });
+        step("Cipher AES/CTR/NoPadding: token = SunJCE", () -> {
+            IvParameterSpec iv = new IvParameterSpec(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
+            Cipher t = Cipher.getInstance("AES/CTR/NoPadding", p11);
+            t.init(Cipher.ENCRYPT_MODE, softKey, iv);
+            Cipher s = Cipher.getInstance("AES/CTR/NoPadding", "SunJCE");
+            s.init(Cipher.ENCRYPT_MODE, softKey, iv);
+            require(Arrays.equals(t.doFinal(plain), s.doFinal(plain)), "ciphertext differs from SunJCE");
+        });
+        step("Mac HmacSHA256 via the token = SunJCE (and a changed key differs)", () -> {
+            byte[] hk = Arrays.copyOf(raw, 32);
+            Mac t = Mac.getInstance("HmacSHA256", p11);
+            require(t.getProvider() == p11, "mac not from the token");
+            t.init(new SecretKeySpec(hk, "HmacSHA256"));
+            t.update(plain, 0, 100);
+            t.update(plain, 100, plain.length - 100);
+            byte[] mine = t.doFinal();
+            Mac s = Mac.getInstance("HmacSHA256", "SunJCE");
+            s.init(new SecretKeySpec(hk, "HmacSHA256"));
+            require(Arrays.equals(mine, s.doFinal(plain)), "HMAC differs from SunJCE");
+            hk[0] ^= 1;
+            t.init(new SecretKeySpec(hk, "HmacSHA256"));
+            require(!Arrays.equals(mine, t.doFinal(plain)), "changed key gives the same HMAC");
+        });
         step("KeyGenerator AES-256 on the token, CBC round trip", () -> {
             KeyGenerator kg = KeyGenerator.getInstance("AES", p11);
             kg.init(256);
