@@ -645,6 +645,70 @@ static void test_msg_multipart_and_misuse(void **state)
     assert_int_equal(F->C_CloseSession(s2), CKR_OK);
 }
 
+/* Dual-function updates (§5.12): C_DigestEncryptUpdate / C_DecryptDigestUpdate with AES-CBC-PAD
+ * and SHA-256 give the same ciphertext and digest as the separate calls; in-place single-part
+ * encryption (input and output the same buffer) works. */
+static void test_dual_and_inplace(void **state)
+{
+    (void)state;
+    CK_BYTE iv[16] = {3}, pt[50], ct[64], ref[64], d1[32], d2[32], back[64];
+    memset(pt, 0x61, sizeof(pt));
+    CK_MECHANISM cm = {CKM_AES_CBC_PAD, iv, 16}, dm = {CKM_SHA256, NULL, 0};
+    CK_ULONG l = sizeof(ref), dl = 32;
+    assert_int_equal(F->C_EncryptInit(S, &cm, aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, pt, 50, ref, &l), CKR_OK);
+    assert_int_equal(l, 64);
+    assert_int_equal(F->C_DigestInit(S, &dm), CKR_OK);
+    assert_int_equal(F->C_Digest(S, pt, 50, d1, &dl), CKR_OK);
+
+    assert_int_equal(F->C_EncryptInit(S, &cm, aes), CKR_OK);
+    assert_int_equal(F->C_DigestInit(S, &dm), CKR_OK);
+    CK_ULONG o = 0;
+    l = sizeof(ct);
+    assert_int_equal(F->C_DigestEncryptUpdate(S, pt, 20, ct, &l), CKR_OK);
+    o += l;
+    l = sizeof(ct) - o;
+    assert_int_equal(F->C_DigestEncryptUpdate(S, pt + 20, 30, ct + o, &l), CKR_OK);
+    o += l;
+    l = sizeof(ct) - o;
+    assert_int_equal(F->C_EncryptFinal(S, ct + o, &l), CKR_OK);
+    o += l;
+    dl = 32;
+    assert_int_equal(F->C_DigestFinal(S, d2, &dl), CKR_OK);
+    assert_int_equal(o, 64);
+    assert_memory_equal(ct, ref, 64);
+    assert_memory_equal(d1, d2, 32);
+
+    assert_int_equal(F->C_DecryptInit(S, &cm, aes), CKR_OK);
+    assert_int_equal(F->C_DigestInit(S, &dm), CKR_OK);
+    l = sizeof(back);
+    assert_int_equal(F->C_DecryptDigestUpdate(S, ct, 64, back, &l), CKR_OK);
+    assert_int_equal(l, 48); /* the last block waits for final (padding) */
+    o = l;
+    l = sizeof(back) - o;
+    assert_int_equal(F->C_DecryptFinal(S, back + o, &l), CKR_OK);
+    o += l;
+    assert_int_equal(o, 50);
+    assert_memory_equal(back, pt, 50);
+    dl = 32;
+    assert_int_equal(F->C_DigestFinal(S, d2, &dl), CKR_OK); /* of the 48 released bytes */
+    assert_int_equal(dl, 32);
+
+    /* In place: GCM and CTR single-part, output over the input. */
+    CK_GCM_PARAMS gp = {iv, 12, 96, NULL, 0, 128};
+    CK_MECHANISM gm = {CKM_AES_GCM, &gp, sizeof(gp)};
+    CK_BYTE buf[80];
+    memcpy(buf, pt, 50);
+    l = sizeof(buf);
+    assert_int_equal(F->C_EncryptInit(S, &gm, aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, buf, 50, buf, &l), CKR_OK);
+    assert_int_equal(l, 66);
+    assert_int_equal(F->C_DecryptInit(S, &gm, aes), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, buf, 66, buf, &l), CKR_OK);
+    assert_int_equal(l, 50);
+    assert_memory_equal(buf, pt, 50);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,7 +716,7 @@ int main(void)
         cmocka_unit_test(test_gcm_tag_failure), cmocka_unit_test(test_ctr_overflow),
         cmocka_unit_test(test_hmac),           cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
-        cmocka_unit_test(test_msg_multipart_and_misuse),
+        cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
