@@ -505,6 +505,9 @@ static CK_RV acc_add(struct aes_op *op, const uint8_t *in, size_t n)
     return CKR_OK;
 }
 
+static CK_RV block_update(struct aes_op *op, const uint8_t *in, size_t in_len, uint8_t *out,
+                          size_t need);
+
 static CK_RV aes_update(struct ch_mech_op *o, const uint8_t *in, size_t in_len, uint8_t *out,
                         size_t *out_len)
 {
@@ -549,6 +552,27 @@ static CK_RV aes_update(struct ch_mech_op *o, const uint8_t *in, size_t in_len, 
         op->buf_len += in_len;
         return CKR_OK;
     }
+    /* Overlapping in/out (in-place updates) with buffered bytes would shift the data under
+     * the cipher: work from a copy of the input then. */
+    uint8_t *copy = NULL;
+    uintptr_t ia = (uintptr_t)in, oa = (uintptr_t)out;
+    if (op->buf_len > 0 && oa < ia + in_len && ia < oa + need) {
+        copy = malloc(in_len);
+        CH_CHECK(copy != NULL, CKR_HOST_MEMORY);
+        memcpy(copy, in, in_len);
+        in = copy;
+    }
+    CK_RV rv = block_update(op, in, in_len, out, need);
+    if (copy != NULL) {
+        ch_wipe(copy, in_len);
+        free(copy);
+    }
+    return rv;
+}
+
+static CK_RV block_update(struct aes_op *op, const uint8_t *in, size_t in_len, uint8_t *out,
+                          size_t need)
+{
     size_t used = 0, o_done = 0;
     if (op->buf_len > 0) {
         used = 16 - op->buf_len;

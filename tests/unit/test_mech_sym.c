@@ -707,6 +707,28 @@ static void test_dual_and_inplace(void **state)
     assert_int_equal(F->C_Decrypt(S, buf, 66, buf, &l), CKR_OK);
     assert_int_equal(l, 50);
     assert_memory_equal(buf, pt, 50);
+    /* In place, multi-part CBC in 7-byte pieces: each update writes over its own input. */
+    CK_MECHANISM raw = {CKM_AES_CBC, iv, 16};
+    CK_BYTE ref2[48], io[48];
+    memcpy(io, pt, 48);
+    l = sizeof(ref2);
+    assert_int_equal(F->C_EncryptInit(S, &raw, aes), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, pt, 48, ref2, &l), CKR_OK);
+    assert_int_equal(F->C_EncryptInit(S, &raw, aes), CKR_OK);
+    CK_ULONG w = 0;
+    for (CK_ULONG off = 0; off < 48; off += 7) {
+        CK_ULONG n = off + 7 <= 48 ? 7 : 48 - off;
+        CK_BYTE piece[7];
+        memcpy(piece, io + off, n);
+        memcpy(io + w, piece, n); /* the piece sits where its output goes */
+        l = n + 16;
+        assert_int_equal(F->C_EncryptUpdate(S, io + w, n, io + w, &l), CKR_OK);
+        w += l;
+    }
+    l = 16;
+    assert_int_equal(F->C_EncryptFinal(S, io + w, &l), CKR_OK);
+    assert_int_equal(w, 48);
+    assert_memory_equal(io, ref2, 48);
 }
 
 int main(void)
