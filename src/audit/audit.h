@@ -100,11 +100,21 @@ CH_MUST_CHECK CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event
  * "<seq> <64 hex digits>" (the sequence number and SHA-256 of the last line). */
 #define CH_AUDIT_META_HEAD "audit.head"
 
-/* Make the database head agree with the current end of the file at `path` (or remove the head
- * when the file is absent or empty). Only for an operator's deliberate re-anchoring after a
- * database restore (the restored database carries an older head); it is logged by the caller.
- * CKR_OK, CKR_DEVICE_ERROR (unreadable or malformed last line). */
-CH_MUST_CHECK CK_RV ch_audit_reanchor(const char *path, struct ch_store *store);
+/* Re-anchor the chain after an operator replaced the token database (a restore: the restored
+ * database carries the head of backup time). With the log's exclusive lock held throughout, so
+ * the module's writers wait and nothing is logged in between:
+ *   1. fn(arg), if fn is not NULL (the database replacement; its failure is returned as is and
+ *      nothing else happens: a log file created for the occasion is removed); it may set
+ *      *store;
+ *   2. the head in *store is made to agree with the end of the file at `path` (created 0600 if
+ *      absent; an empty log gets the head "0" + zeros, so it restarts at entry 1);
+ *   3. ev, if not NULL, is appended (chained and mirrored as by ch_audit_log, with fsync).
+ * *store is borrowed, read after fn. CKR_OK; fn's code; CKR_ARGUMENTS_BAD; CKR_DEVICE_ERROR
+ * (I/O, store, or a last line that is not a valid record). */
+typedef CK_RV (*ch_audit_locked_fn)(void *arg);
+CH_MUST_CHECK CK_RV ch_audit_reanchor(const char *path, struct ch_store **store,
+                                      ch_audit_locked_fn fn, void *arg,
+                                      const struct ch_audit_event *ev);
 
 /* ---- reader ---------------------------------------------------------------------------------- */
 

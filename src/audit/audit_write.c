@@ -256,8 +256,8 @@ static void format_line(struct wbuf *w, const struct ch_audit_event *ev, uint64_
 /* Where the chain continues: (seq, hash) of the entry the new line follows. *partial is set when
  * the file ends inside a line (an interrupted write): the new line must start on a line of its
  * own, leaving the fragment for the verifier to report. */
-static CK_RV chain_position(struct ch_audit *a, uint64_t *seq, uint8_t hash[CH_AUDIT_HASH_LEN],
-                            bool *partial)
+static CK_RV chain_position(int fd, struct ch_store *store, uint64_t *seq,
+                            uint8_t hash[CH_AUDIT_HASH_LEN], bool *partial)
 {
     char *tail = malloc(CH_AUDIT_LINE_MAX);
     struct ch_audit_entry *e = malloc(sizeof(*e));
@@ -269,14 +269,14 @@ static CK_RV chain_position(struct ch_audit *a, uint64_t *seq, uint8_t hash[CH_A
     CK_RV rv;
 
     CH_CHECK_OUT(tail != NULL && e != NULL, CKR_HOST_MEMORY);
-    CH_TRY_OUT(ch_audit_tail(a->fd, tail, &tlen, &state));
+    CH_TRY_OUT(ch_audit_tail(fd, tail, &tlen, &state));
     *partial = state == 2;
     if (state == 1 && ch_audit_parse_line(tail, tlen, e, NULL) == CKR_OK) {
         CH_TRY_OUT(ch_audit_line_hash(tail, tlen, tail_hash));
         tail_ok = true;
     }
-    if (a->store != NULL)
-        CH_TRY_OUT(ch_audit_head_get(a->store, &db_present, &db_seq, db_hash));
+    if (store != NULL)
+        CH_TRY_OUT(ch_audit_head_get(store, &db_present, &db_seq, db_hash));
 
     if (!db_present) {
         /* No mirror (no store, a new database next to an old log): the file is the chain. */
@@ -316,11 +316,11 @@ static CK_RV write_all(int fd, const char *p, size_t n)
     return CKR_OK;
 }
 
-CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event *ev)
+/* The append itself; the caller holds the file's exclusive flock (and, for a struct ch_audit,
+ * its mutex). */
+static CK_RV append_locked(int fd, struct ch_store *store, const struct ch_audit_opts *opts,
+                           const struct ch_audit_event *ev)
 {
-    CH_CHECK(a != NULL && ev != NULL && ev->event != NULL, CKR_ARGUMENTS_BAD);
-    CH_CHECK(event_name_ok(ev->event), CKR_ARGUMENTS_BAD);
-
     /* buf[0] may hold a newline that ends a fragment; the line itself starts at buf + 1. */
     char *buf = malloc(CH_AUDIT_LINE_MAX + 1);
     CH_CHECK(buf != NULL, CKR_HOST_MEMORY);
@@ -328,16 +328,10 @@ CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event *ev)
     struct wbuf w = {line, CH_AUDIT_LINE_MAX - 1, 0, false}; /* room for the newline */
     uint8_t prev[CH_AUDIT_HASH_LEN], hash[CH_AUDIT_HASH_LEN];
     uint64_t seq = 0;
-    bool flocked = false, partial = false;
+    bool partial = false;
     CK_RV rv;
 
-    pthread_mutex_lock(&a->lock);
-    while (flock(a->fd, LOCK_EX) != 0) {
-        CH_CHECK_OUT(errno == EINTR, CKR_DEVICE_ERROR);
-    }
-    flocked = true;
-
-    CH_TRY_OUT(chain_position(a, &seq, prev, &partial));
+    CH_TRY_OUT(chain_position(fd, store, &seq, prev, &partial));
     CH_CHECK_OUT(seq < UINT64_MAX, CKR_DEVICE_ERROR);
     seq++;
     format_line(&w, ev, seq, prev);
@@ -348,21 +342,37 @@ CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event *ev)
     /* One write(2) on an O_APPEND descriptor: the line lands whole at the end of the file. */
     buf[0] = '\n';
     if (partial)
-        CH_TRY_OUT(write_all(a->fd, buf, w.len + 2));
+        CH_TRY_OUT(write_all(fd, buf, w.len + 2));
     else
-        CH_TRY_OUT(write_all(a->fd, line, w.len + 1));
-    if (a->opts.fsync)
-        CH_CHECK_OUT(fdatasync(a->fd) == 0, CKR_DEVICE_ERROR);
-    if (a->store != NULL)
-        CH_TRY_OUT(ch_audit_head_put(a->store, seq, hash));
-    if (a->opts.syslog)
+        CH_TRY_OUT(write_all(fd, line, w.len + 1));
+    if (opts->fsync)
+        CH_CHECK_OUT(fdatasync(fd) == 0, CKR_DEVICE_ERROR);
+    if (store != NULL)
+        CH_TRY_OUT(ch_audit_head_put(store, seq, hash));
+    if (opts->syslog)
         syslog(LOG_AUTHPRIV | LOG_NOTICE, "craton-hsm audit: %.*s", (int)w.len, line);
     rv = CKR_OK;
 out:
-    if (flocked)
-        (void)flock(a->fd, LOCK_UN);
-    pthread_mutex_unlock(&a->lock);
     free(buf);
+    return rv;
+}
+
+CK_RV ch_audit_log(struct ch_audit *a, const struct ch_audit_event *ev)
+{
+    CH_CHECK(a != NULL && ev != NULL && ev->event != NULL, CKR_ARGUMENTS_BAD);
+    CH_CHECK(event_name_ok(ev->event), CKR_ARGUMENTS_BAD);
+    CK_RV rv;
+
+    pthread_mutex_lock(&a->lock);
+    while (flock(a->fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            pthread_mutex_unlock(&a->lock);
+            return CKR_DEVICE_ERROR;
+        }
+    }
+    rv = append_locked(a->fd, a->store, &a->opts, ev);
+    (void)flock(a->fd, LOCK_UN);
+    pthread_mutex_unlock(&a->lock);
     return rv;
 }
 
@@ -474,36 +484,51 @@ CK_RV ch_audit_tail(int fd, char *buf, size_t *len, int *state)
     return CKR_OK;
 }
 
-CK_RV ch_audit_reanchor(const char *path, struct ch_store *store)
+CK_RV ch_audit_reanchor(const char *path, struct ch_store **store, ch_audit_locked_fn fn,
+                        void *arg, const struct ch_audit_event *ev)
 {
     CH_CHECK(path != NULL && store != NULL, CKR_ARGUMENTS_BAD);
+    CH_CHECK(ev == NULL || (ev->event != NULL && event_name_ok(ev->event)), CKR_ARGUMENTS_BAD);
     char *tail = malloc(CH_AUDIT_LINE_MAX);
     struct ch_audit_entry *e = malloc(sizeof(*e));
+    const struct ch_audit_opts opts = {.fsync = true, .syslog = false};
     uint8_t hash[CH_AUDIT_HASH_LEN];
     size_t tlen = 0;
     int state = 0, fd = -1;
+    bool created = false;
     CK_RV rv;
 
     CH_CHECK_OUT(tail != NULL && e != NULL, CKR_HOST_MEMORY);
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0 && errno == ENOENT) {
-        state = 0;
-    } else {
-        CH_CHECK_OUT(fd >= 0, CKR_DEVICE_ERROR);
-        while (flock(fd, LOCK_EX) != 0)
-            CH_CHECK_OUT(errno == EINTR, CKR_DEVICE_ERROR);
-        CH_TRY_OUT(ch_audit_tail(fd, tail, &tlen, &state));
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        created = fd >= 0;
     }
+    CH_CHECK_OUT(fd >= 0, CKR_DEVICE_ERROR);
+    while (flock(fd, LOCK_EX) != 0)
+        CH_CHECK_OUT(errno == EINTR, CKR_DEVICE_ERROR);
+    if (fn != NULL) {
+        rv = fn(arg);
+        if (rv != CKR_OK) {
+            if (created)
+                (void)unlink(path); /* a refused replacement leaves no trace */
+            goto out;
+        }
+    }
+    CH_CHECK_OUT(*store != NULL, CKR_ARGUMENTS_BAD);
+    CH_TRY_OUT(ch_audit_tail(fd, tail, &tlen, &state));
     if (state == 0) {
         /* An empty log restarts at seq 1: an all-zero head with seq 0 says so. */
         memset(hash, 0, sizeof(hash));
-        CH_TRY_OUT(ch_audit_head_put(store, 0, hash));
+        CH_TRY_OUT(ch_audit_head_put(*store, 0, hash));
     } else {
         CH_CHECK_OUT(state == 1, CKR_DEVICE_ERROR);
         CH_TRY_OUT(ch_audit_parse_line(tail, tlen, e, NULL));
         CH_TRY_OUT(ch_audit_line_hash(tail, tlen, hash));
-        CH_TRY_OUT(ch_audit_head_put(store, e->seq, hash));
+        CH_TRY_OUT(ch_audit_head_put(*store, e->seq, hash));
     }
+    if (ev != NULL)
+        CH_TRY_OUT(append_locked(fd, *store, &opts, ev));
     rv = CKR_OK;
 out:
     if (fd >= 0)

@@ -410,13 +410,58 @@ static void test_reanchor(void **state)
     assert_int_equal(ch_audit_head_put(f->store, 1, z), CKR_OK);
     struct ch_audit_report r = verify(f, true);
     assert_false(r.ok);
-    assert_int_equal(ch_audit_reanchor(f->path, f->store), CKR_OK);
+    assert_int_equal(ch_audit_reanchor(f->path, &f->store, NULL, NULL, NULL), CKR_OK);
     r = verify(f, true);
     assert_true(r.ok);
     log_n(f->audit, 0, 2, "k");
     r = verify(f, true);
     assert_true(r.ok);
     assert_int_equal(r.entries, 5);
+}
+
+static CK_RV fail_fn(void *arg)
+{
+    (*(int *)arg)++;
+    return CKR_DEVICE_MEMORY;
+}
+
+static CK_RV ok_fn(void *arg)
+{
+    (*(int *)arg)++;
+    return CKR_OK;
+}
+
+/* Re-anchoring with work under the lock: a failing job changes nothing (not even a new empty
+ * log); a succeeding one is followed by the head update and the event, in one locked step. */
+static void test_reanchor_with_job(void **state)
+{
+    struct fx *f = *state;
+    int calls = 0;
+    struct ch_audit_event ev = {.event = CH_AUDIT_EV_RESTORE, .user_type = CH_AUDIT_USER_NONE,
+                                .mechanism = CK_UNAVAILABLE_INFORMATION, .rv = CKR_OK};
+    ch_audit_close(f->audit); /* setup's handle created the (empty) file: start without one */
+    assert_int_equal(unlink(f->path), 0);
+    assert_int_equal(ch_audit_reanchor(f->path, &f->store, fail_fn, &calls, &ev),
+                     CKR_DEVICE_MEMORY);
+    assert_int_equal(calls, 1);
+    assert_int_equal(access(f->path, F_OK), -1); /* not created */
+
+    assert_int_equal(ch_audit_reanchor(f->path, &f->store, ok_fn, &calls, &ev), CKR_OK);
+    assert_int_equal(calls, 2);
+    struct ch_audit_report r = verify(f, true);
+    assert_true(r.ok);
+    assert_int_equal(r.entries, 1);
+
+    assert_int_equal(ch_audit_open(f->path, f->store, &f->audit), CKR_OK);
+    log_n(f->audit, 0, 2, "k");
+    uint8_t z[32] = {0};
+    assert_int_equal(ch_audit_head_put(f->store, 1, z), CKR_OK); /* an "older database" */
+    assert_int_equal(ch_audit_reanchor(f->path, &f->store, ok_fn, &calls, &ev), CKR_OK);
+    r = verify(f, true);
+    assert_true(r.ok);
+    assert_int_equal(r.entries, 4);
+    ev.event = "Bad";
+    assert_int_equal(ch_audit_reanchor(f->path, &f->store, NULL, NULL, &ev), CKR_ARGUMENTS_BAD);
 }
 
 static void test_label_escaping(void **state)
@@ -729,6 +774,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interrupted_append_heals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_does_not_hide_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reanchor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reanchor_with_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragment_not_swallowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_label_escaping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_events_rejected, setup, teardown),

@@ -417,6 +417,46 @@ CK_RV ch_admin_backup_inspect(const char *path, struct ch_admin_backup_info *inf
 
 /* ---- restore -------------------------------------------------------------------------------- */
 
+struct restore_job {
+    const struct ch_store_config *cfg;
+    uint32_t slot;
+    const uint8_t *image;
+    size_t len;
+    struct ch_store *store; /* opened after the replacement, for the audit head */
+    CK_RV restore_rv;
+};
+
+/* mkdir -p (mode 0700) of the directory part of `file` (a fresh host has no storage yet). */
+static bool make_dirs(const char *file)
+{
+    char d[4200];
+    if (snprintf(d, sizeof(d), "%s", file) >= (int)sizeof(d))
+        return false;
+    char *slash = strrchr(d, '/');
+    if (slash == NULL || slash == d)
+        return true;
+    *slash = '\0';
+    for (char *p = d + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(d, 0700) != 0 && errno != EEXIST)
+            return false;
+        *p = '/';
+    }
+    return mkdir(d, 0700) == 0 || errno == EEXIST;
+}
+
+/* Runs under the audit log's exclusive lock (ch_audit_reanchor). */
+static CK_RV restore_locked(void *arg)
+{
+    struct restore_job *j = arg;
+    j->restore_rv = ch_store_restore(j->cfg, j->slot, j->image, j->len);
+    if (j->restore_rv != CKR_OK)
+        return j->restore_rv;
+    return ch_store_open(j->cfg, j->slot, &j->store);
+}
+
 CK_RV ch_admin_restore(const struct ch_admin_storage *st, const char *in_path, uint32_t slot,
                        const uint8_t *pass, size_t pass_len, bool overwrite, uint32_t *slot_out,
                        ch_admin_progress_cb cb, void *cb_arg, char *err, size_t err_cap)
@@ -497,35 +537,41 @@ CK_RV ch_admin_restore(const struct ch_admin_storage *st, const char *in_path, u
     }
     progress(cb, cb_arg, "decrypt", h.image_len, h.image_len);
     progress(cb, cb_arg, "restore", 0, h.image_len);
-    rv = ch_store_restore(&cfg, slot, image, (size_t)h.image_len);
-    if (rv == CKR_ARGUMENTS_BAD) {
-        msg(err, err_cap, "the archive's contents are not a token database");
-        rv = CKR_DATA_INVALID;
-        goto out;
-    }
-    if (rv != CKR_OK) {
-        msg(err, err_cap, "writing the token database of slot %u failed", (unsigned)slot);
-        goto out;
-    }
-    progress(cb, cb_arg, "restore", h.image_len, h.image_len);
-
-    /* The restored database carries the audit head of backup time: re-anchor it to this host's
-     * log of the slot (absent on a fresh host), then record the restore in that log. */
+    /* Replace the database and re-anchor the audit chain to this host's log of the slot (absent
+     * on a fresh host: it restarts), then record the restore, all under the log's lock so no
+     * event of a running module falls between (the restored database carries the head of
+     * backup time). */
     {
         char apath[4200];
+        struct restore_job job = {&cfg, slot, image, (size_t)h.image_len, NULL, CKR_OK};
+        struct ch_audit_event ev = {.event = CH_AUDIT_EV_RESTORE, .slot = slot,
+                                    .user_type = CH_AUDIT_USER_NONE,
+                                    .mechanism = CK_UNAVAILABLE_INFORMATION, .rv = CKR_OK};
         rv = ch_admin_audit_path(st, slot, apath, sizeof(apath));
+        if (rv == CKR_OK && !make_dirs(apath)) {
+            msg(err, err_cap, "cannot create the directory of %s: %s", apath, strerror(errno));
+            rv = CKR_DEVICE_ERROR;
+            goto out;
+        }
         if (rv == CKR_OK)
-            rv = ch_store_open(&cfg, slot, &s);
-        if (rv == CKR_OK)
-            rv = ch_audit_reanchor(apath, s);
-        ch_store_close(s);
-        s = NULL;
+            rv = ch_audit_reanchor(apath, &job.store, restore_locked, &job, &ev);
+        s = job.store; /* closed at out */
+        if (job.restore_rv == CKR_ARGUMENTS_BAD) {
+            msg(err, err_cap, "the archive's contents are not a token database");
+            rv = CKR_DATA_INVALID;
+            goto out;
+        }
+        if (job.restore_rv != CKR_OK) {
+            msg(err, err_cap, "writing the token database of slot %u failed", (unsigned)slot);
+            rv = job.restore_rv;
+            goto out;
+        }
         if (rv != CKR_OK) {
             msg(err, err_cap, "token restored, but re-anchoring its audit log failed");
             goto out;
         }
-        (void)ch_admin_audit_event(st, slot, CH_AUDIT_EV_RESTORE, NULL, CKR_OK);
     }
+    progress(cb, cb_arg, "restore", h.image_len, h.image_len);
     rv = CKR_OK;
 out:
     ch_wipe(key, sizeof(key));
