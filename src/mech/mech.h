@@ -178,6 +178,17 @@ struct ch_mech_desc {
     uintptr_t arg;                /* family-private (e.g. the hash of CKM_SHA256_RSA_PKCS) */
 };
 
+/* Configuration that bears on what mechanisms accept, set by the token at C_Initialize. */
+struct ch_mech_policy {
+    bool allow_weak_rsa; /* RSA keys from 1024 bits instead of 2048 */
+    bool approved_only;  /* FIPS approved-only mode */
+};
+#define CH_MECH_WEAK_RSA_MIN_BITS 1024
+void ch_mech_set_policy(const struct ch_mech_policy *p);
+const struct ch_mech_policy *ch_mech_get_policy(void);
+/* The smallest key size the row accepts under the current policy (C_GetMechanismInfo units). */
+CK_ULONG ch_mech_min_key(const struct ch_mech_desc *d);
+
 /* The table: look-up by type (NULL if unknown), and the sorted list of all types. */
 const struct ch_mech_desc *ch_mech_find(CK_MECHANISM_TYPE type);
 size_t ch_mech_count(void);

@@ -451,7 +451,7 @@ CK_RV ch_mech_pk_op_new(const struct ch_mech_desc *d, enum ch_op_kind kind,
         return CKR_KEY_TYPE_INCONSISTENT;
     }
     size_t bits = ch_crypto_pkey_bits(pk);
-    if (bits < d->min_key || bits > d->max_key) {
+    if (bits < ch_mech_min_key(d) || bits > d->max_key) {
         ch_crypto_pkey_free(pk);
         return CKR_KEY_SIZE_RANGE;
     }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* RSA mechanisms (PKCS#11 3.0 §6.1): key-pair generation, PKCS#1 v1.5 (raw and hash-and-sign,
  * SHA-1/SHA-2/SHA-3), PSS, OAEP, raw X.509, sign-recover/verify-recover, and wrapping secret
- * keys with PKCS#1 v1.5 or OAEP. Keys below 2048 bits are refused (the rows' minimum); the
- * module's allow_weak_rsa switch is not visible from src/mech yet. */
+ * keys with PKCS#1 v1.5 or OAEP. Keys below 2048 bits are refused (the rows' minimum) unless
+ * the configuration's allow_weak_rsa lowers it to 1024 (ch_mech_min_key). */
 #include <string.h>
 
 #include "mech/mech_pk.h"
@@ -132,9 +132,10 @@ static CK_RV rsa_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM 
     (void)priv_t;
     CH_CHECK(m->pParameter == NULL && m->ulParameterLen == 0, CKR_MECHANISM_PARAM_INVALID);
     CH_CHECK(ch_mech_tmpl_ulong(pub_t, CKA_MODULUS_BITS, &bits), CKR_TEMPLATE_INCOMPLETE);
-    /* Refused below 2048 bits (SP 800-131A Rev. 2); generating more than 8192 would hold the
+    /* Refused below 2048 bits (SP 800-131A Rev. 2) unless allow_weak_rsa; more than 8192
+     * would hold the
      * session for minutes. */
-    CH_CHECK(bits >= d->min_key && bits <= 8192, CKR_KEY_SIZE_RANGE);
+    CH_CHECK(bits >= ch_mech_min_key(d) && bits <= 8192, CKR_KEY_SIZE_RANGE);
     if (ch_mech_tmpl_find(pub_t, CKA_PUBLIC_EXPONENT, &e, &e_len))
         CH_CHECK(exponent_ok(e, e_len), CKR_ATTRIBUTE_VALUE_INVALID);
     CH_TRY(ch_crypto_pkey_generate(CH_PK_RSA, CH_CURVE_NONE, bits, e, e_len, &k));

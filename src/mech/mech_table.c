@@ -75,9 +75,28 @@ CK_MECHANISM_TYPE ch_mech_type_at(size_t i)
     return i < nsorted ? sorted[i]->type : CK_UNAVAILABLE_INFORMATION;
 }
 
+static struct ch_mech_policy policy;
+
+void ch_mech_set_policy(const struct ch_mech_policy *p)
+{
+    policy = *p;
+}
+
+const struct ch_mech_policy *ch_mech_get_policy(void)
+{
+    return &policy;
+}
+
+CK_ULONG ch_mech_min_key(const struct ch_mech_desc *d)
+{
+    if (d->key_type == CKK_RSA && policy.allow_weak_rsa && d->min_key > CH_MECH_WEAK_RSA_MIN_BITS)
+        return CH_MECH_WEAK_RSA_MIN_BITS;
+    return d->min_key;
+}
+
 void ch_mech_info(const struct ch_mech_desc *d, CK_MECHANISM_INFO *out)
 {
-    out->ulMinKeySize = d->min_key;
+    out->ulMinKeySize = ch_mech_min_key(d);
     out->ulMaxKeySize = d->max_key;
     out->flags = d->flags;
 }

@@ -158,6 +158,9 @@ CK_RV ch_tok_module_init(bool app_mutexes_only)
         goto out;
     }
     ch_log_setup(m->cfg.log_level, m->cfg.log_file);
+    struct ch_mech_policy mp = {.allow_weak_rsa = m->cfg.allow_weak_rsa,
+                                .approved_only = m->cfg.approved_only};
+    ch_mech_set_policy(&mp);
     CH_TRY_OUT(ch_crypto_init());
     /* Self-tests run afresh at every C_Initialize (an earlier failure is not sticky across
      * re-initialisation), before the module DRBG is instantiated and anything is served. */

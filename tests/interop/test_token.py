@@ -281,6 +281,47 @@ def test_pkcs11_tool_flow(tmp):
     assert r.returncode == 0 and "tooltoken" in r.stdout, r.stdout + r.stderr
 
 
+def offered(lib, mech):
+    """C_GetMechanismInfo answers for the mechanism `mech` (a CKM_ name: PyKCS11 looks the
+    value up by name, and its list call chokes on types it has no name for)."""
+    try:
+        lib.getMechanismInfo(0, mech)
+        return True
+    except PyKCS11.PyKCS11Error as e:
+        assert e.value == LL.CKR_MECHANISM_INVALID, e
+        return False
+
+
+def test_policy_switches(tmp):
+    """[algorithms] allow_weak_rsa and [fips] approved_only change what the token accepts."""
+    def keygen_1024(lib):
+        s = rw_session(lib)
+        pub = [(PyKCS11.CKA_TOKEN, False), (PyKCS11.CKA_MODULUS_BITS, 1024),
+               (PyKCS11.CKA_VERIFY, True)]
+        priv = [(PyKCS11.CKA_TOKEN, False), (PyKCS11.CKA_SIGN, True)]
+        try:
+            s.generateKeyPair(pub, priv, mecha=PyKCS11.MechanismRSAGENERATEKEYPAIR)
+            return LL.CKR_OK
+        except PyKCS11.PyKCS11Error as e:
+            return e.value
+        finally:
+            s.logout()
+            s.closeSession()
+
+    env, _ = make_env(tmp)
+    lib = load(env)
+    init_token(lib)
+    assert keygen_1024(lib) == LL.CKR_KEY_SIZE_RANGE, "RSA-1024 accepted by default"
+    assert offered(lib, "CKM_RSA_X_509")
+    lib = None
+    with open(env["CRATON_HSM_CONFIG"], "a") as f:
+        f.write("[algorithms]\nallow_weak_rsa = true\n[fips]\napproved_only = true\n")
+    lib = load(env)
+    assert keygen_1024(lib) == LL.CKR_OK, "allow_weak_rsa did not allow RSA-1024"
+    assert not offered(lib, "CKM_RSA_X_509"), "approved_only still offers raw RSA"
+    assert offered(lib, "CKM_SHA256_RSA_PKCS")
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[2] == "--child":
         return child(sys.argv[3:])
