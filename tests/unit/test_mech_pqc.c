@@ -5,6 +5,7 @@
  * size convention, encapsulation/decapsulation giving equal secret keys, imports with their
  * checks, and the refusals (context of 256 bytes, tampered signature, wrong key type, wrong
  * ciphertext length, enable_pqc = false). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -419,6 +420,51 @@ static void test_mechanism_info(void **state)
     assert_true(info.flags & CKF_GENERATE_KEY_PAIR);
 }
 
+/* Several sessions sign with one fresh ML-DSA key at once: the prepared key is built and
+ * installed in the key's cache by racing threads, then shared (run under ASan/TSan too). */
+#define NTHREADS 4
+static CK_OBJECT_HANDLE th_pub, th_priv;
+
+static void *signer(void *arg)
+{
+    CK_SESSION_HANDLE s;
+    CK_BYTE m[16], sg[2420];
+    intptr_t bad = 0;
+    if (F->C_OpenSession(T.slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
+        return (void *)1;
+    for (int i = 0; i < 5; i++) {
+        memset(m, (int)(intptr_t)arg * 16 + i, sizeof(m));
+        CK_MECHANISM mech = {CKM_ML_DSA, NULL, 0};
+        CK_ULONG sl = sizeof(sg);
+        bad |= F->C_SignInit(s, &mech, th_priv) != CKR_OK;
+        bad |= F->C_Sign(s, m, sizeof(m), sg, &sl) != CKR_OK;
+        bad |= F->C_VerifyInit(s, &mech, th_pub) != CKR_OK;
+        bad |= F->C_Verify(s, m, sizeof(m), sg, sl) != CKR_OK;
+        m[0] ^= 1;
+        bad |= F->C_VerifyInit(s, &mech, th_pub) != CKR_OK;
+        bad |= F->C_Verify(s, m, sizeof(m), sg, sl) != CKR_SIGNATURE_INVALID;
+    }
+    (void)F->C_CloseSession(s);
+    return (void *)bad;
+}
+
+static void test_threads_share_prepared_key(void **state)
+{
+    (void)state;
+    gen_pair(CKM_ML_DSA_KEY_PAIR_GEN, CKK_ML_DSA, CKP_ML_DSA_44, CKA_VERIFY, CKA_SIGN, &th_pub,
+             &th_priv);
+    pthread_t th[NTHREADS];
+    for (intptr_t i = 0; i < NTHREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, signer, (void *)i), 0);
+    for (int i = 0; i < NTHREADS; i++) {
+        void *r;
+        assert_int_equal(pthread_join(th[i], &r), 0);
+        assert_null(r);
+    }
+    /* Destroying the key while nothing runs frees the cache (ASan checks for leaks). */
+    assert_int_equal(F->C_DestroyObject(S, th_priv), CKR_OK);
+}
+
 static bool has_pqc(struct ch_p11t *t)
 {
     CK_MECHANISM_TYPE list[512];
@@ -467,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_slhdsa),         cmocka_unit_test(test_mlkem),
         cmocka_unit_test(test_wrong_key_type), cmocka_unit_test(test_import),
         cmocka_unit_test(test_mechanism_info), cmocka_unit_test(test_pqc_listed),
+        cmocka_unit_test(test_threads_share_prepared_key),
     };
     const struct CMUnitTest alone[] = {
         cmocka_unit_test(test_pqc_disabled),
