@@ -313,6 +313,14 @@ CH_MUST_CHECK CK_RV ch_crypto_aes_wrap(const struct ch_aes_key *k, bool pad, boo
                                        const uint8_t *iv, size_t iv_len, const uint8_t *in,
                                        size_t in_len, uint8_t *out, size_t *out_len);
 
+/* AES-CCM (SP 800-38C) in one call: nonce 7..13 bytes, tag 4..16 bytes (even). Encryption
+ * writes len bytes to out and the tag to tag; decryption checks tag (constant time, OpenSSL)
+ * and returns CKR_ENCRYPTED_DATA_INVALID with out wiped when it does not verify. */
+CH_MUST_CHECK CK_RV ch_crypto_aes_ccm(const struct ch_aes_key *k, bool enc, const uint8_t *nonce,
+                                      size_t nonce_len, const uint8_t *aad, size_t aad_len,
+                                      const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag,
+                                      size_t tag_len);
+
 /* AES-CMAC (SP 800-38B), 16-byte output. */
 struct ch_cmac;
 CH_MUST_CHECK CK_RV ch_crypto_cmac_new(const uint8_t *key, size_t key_len, struct ch_cmac **out);

@@ -286,6 +286,59 @@ out:
     return rv;
 }
 
+/* ---- CCM ----------------------------------------------------------------------------------- */
+
+/* OpenSSL fixes the tag and length-field sizes when the key is set (they enter the first
+ * block's flags), so CCM is keyed per message rather than copied from a template. */
+CK_RV ch_crypto_aes_ccm(const struct ch_aes_key *k, bool enc, const uint8_t *nonce,
+                        size_t nonce_len, const uint8_t *aad, size_t aad_len, const uint8_t *in,
+                        size_t len, uint8_t *out, uint8_t *tag, size_t tag_len)
+{
+    static const char *const names[3] = {"AES-128-CCM", "AES-192-CCM", "AES-256-CCM"};
+    EVP_CIPHER *c = NULL;
+    EVP_CIPHER_CTX *ctx = NULL;
+    int n = 0, e = enc ? 1 : 0;
+    CK_RV rv;
+    CH_CHECK(nonce != NULL && nonce_len >= 7 && nonce_len <= 13, CKR_ARGUMENTS_BAD);
+    CH_CHECK(tag != NULL && tag_len >= 4 && tag_len <= 16 && tag_len % 2 == 0, CKR_ARGUMENTS_BAD);
+    CH_CHECK(len_ok(len) && len_ok(aad_len), CKR_DATA_LEN_RANGE);
+    CH_OSSL_ENTER();
+    c = EVP_CIPHER_fetch(ch_crypto_libctx(), names[size_index(k->len)], NULL);
+    ctx = EVP_CIPHER_CTX_new();
+    CH_CHECK_OUT(c != NULL && ctx != NULL, CKR_HOST_MEMORY);
+    CH_CHECK_OUT(EVP_CipherInit_ex2(ctx, c, NULL, NULL, e, NULL) == 1 &&
+                     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)nonce_len, NULL) == 1 &&
+                     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len,
+                                         enc ? NULL : tag) == 1 &&
+                     EVP_CipherInit_ex2(ctx, NULL, k->key, nonce, e, NULL) == 1 &&
+                     EVP_CipherUpdate(ctx, NULL, &n, NULL, (int)len) == 1,
+                 CKR_GENERAL_ERROR);
+    if (aad_len > 0)
+        CH_CHECK_OUT(EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1, CKR_GENERAL_ERROR);
+    /* SP 800-38C §6.2: decryption verifies inside the one update call (also for an empty
+     * payload, which needs non-NULL pointers to be taken as payload, not AAD). */
+    uint8_t dummy[1];
+    if (len == 0) {
+        in = dummy;
+        out = dummy;
+    }
+    if (EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1) {
+        ch_wipe(out, len);
+        rv = enc ? CKR_GENERAL_ERROR : CKR_ENCRYPTED_DATA_INVALID;
+        goto out;
+    }
+    if (enc)
+        CH_CHECK_OUT(EVP_CipherFinal_ex(ctx, out + n, &n) == 1 &&
+                         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)tag_len, tag) == 1,
+                     CKR_GENERAL_ERROR);
+    rv = CKR_OK;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_free(c);
+    CH_OSSL_LEAVE();
+    return rv;
+}
+
 /* ---- CMAC ---------------------------------------------------------------------------------- */
 
 CK_RV ch_crypto_cmac_new(const uint8_t *key, size_t key_len, struct ch_cmac **out)

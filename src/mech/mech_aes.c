@@ -14,7 +14,7 @@
 #include "util/ch_secmem.h"
 #include "util/ch_wipe.h"
 
-enum aes_kind { K_ECB = 0, K_CBC, K_CBC_PAD, K_CTR, K_GCM, K_WRAP, K_WRAP_PAD };
+enum aes_kind { K_ECB = 0, K_CBC, K_CBC_PAD, K_CTR, K_GCM, K_WRAP, K_WRAP_PAD, K_CCM };
 
 #define GCM_MAX_IV 128
 /* SP 800-38D §8.3: at most 2^32 invocations with random (or generated) IVs per key. */
@@ -201,9 +201,7 @@ struct aes_op {
     uint64_t ctr_bytes;
     uint8_t *acc; /* GCM decryption: ciphertext buffered until the tag is checked */
     size_t acc_len, acc_cap;
-    /* Message-based: the open message's tag pointer and length. */
-    uint8_t *msg_tag;
-    size_t msg_tag_len;
+    size_t ccm_len; /* CCM: the payload length announced in CK_CCM_PARAMS */
 };
 
 static bool tag_bits_ok(CK_ULONG bits)
@@ -289,6 +287,31 @@ static CK_RV aes_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
             CH_CHECK_OUT(op->aad != NULL, CKR_HOST_MEMORY);
             memcpy(op->aad, gp->pAAD, gp->ulAADLen);
             op->aad_len = gp->ulAADLen;
+        }
+        break;
+    }
+    case K_CCM: {
+        CH_CHECK_OUT(p != NULL && pl == sizeof(CK_CCM_PARAMS), CKR_MECHANISM_PARAM_INVALID);
+        const CK_CCM_PARAMS *cp = p;
+        /* SP 800-38C §A.1: nonce 7..13 bytes, MAC 4..16 bytes (even); the payload length must
+         * fit the length field of 15 - nonce bytes. */
+        CH_CHECK_OUT(cp->pNonce != NULL && cp->ulNonceLen >= 7 && cp->ulNonceLen <= 13,
+                     CKR_MECHANISM_PARAM_INVALID);
+        CH_CHECK_OUT(cp->ulMACLen >= 4 && cp->ulMACLen <= 16 && cp->ulMACLen % 2 == 0,
+                     CKR_MECHANISM_PARAM_INVALID);
+        CH_CHECK_OUT(cp->pAAD != NULL || cp->ulAADLen == 0, CKR_MECHANISM_PARAM_INVALID);
+        size_t lbytes = 15 - cp->ulNonceLen;
+        CH_CHECK_OUT(lbytes >= 8 || cp->ulDataLen < ((CK_ULONG)1 << (8 * lbytes)),
+                     CKR_MECHANISM_PARAM_INVALID);
+        memcpy(op->iv, cp->pNonce, cp->ulNonceLen);
+        op->iv_len = cp->ulNonceLen;
+        op->tag_len = cp->ulMACLen;
+        op->ccm_len = cp->ulDataLen;
+        if (cp->ulAADLen > 0) {
+            op->aad = malloc(cp->ulAADLen);
+            CH_CHECK_OUT(op->aad != NULL, CKR_HOST_MEMORY);
+            memcpy(op->aad, cp->pAAD, cp->ulAADLen);
+            op->aad_len = cp->ulAADLen;
         }
         break;
     }
@@ -408,6 +431,29 @@ out:
     return rv;
 }
 
+/* CCM over the whole message (SP 800-38C §6.1/6.2): CCM needs the payload length before any
+ * data, so multi-part CCM buffers and does everything here at final. */
+static CK_RV ccm_run(struct aes_op *op, const uint8_t *in, size_t in_len, uint8_t *out,
+                     size_t *out_len)
+{
+    if (op->enc) {
+        CH_CHECK(in_len == op->ccm_len, CKR_DATA_LEN_RANGE);
+        CH_TRY(ch_mech_out_check(out, out_len, in_len + op->tag_len));
+        if (out == NULL)
+            return CKR_OK;
+        return ch_crypto_aes_ccm(op->ak->k, true, op->iv, op->iv_len, op->aad, op->aad_len, in,
+                                 in_len, out, out + in_len, op->tag_len);
+    }
+    CH_CHECK(in_len == op->ccm_len + op->tag_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
+    CH_TRY(ch_mech_out_check(out, out_len, op->ccm_len));
+    if (out == NULL)
+        return CKR_OK;
+    uint8_t tag[16];
+    memcpy(tag, in + op->ccm_len, op->tag_len); /* out may alias in */
+    return ch_crypto_aes_ccm(op->ak->k, false, op->iv, op->iv_len, op->aad, op->aad_len, in,
+                             op->ccm_len, out, tag, op->tag_len);
+}
+
 static CK_RV aes_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len, uint8_t *out,
                          size_t *out_len)
 {
@@ -431,6 +477,8 @@ static CK_RV aes_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len,
         CH_TRY(ctr_account(op, in_len));
         need = in_len;
         break;
+    case K_CCM:
+        return ccm_run(op, in, in_len, out, out_len);
     case K_GCM:
         CH_CHECK(op->enc || in_len >= op->tag_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
         if (!op->enc)
@@ -532,13 +580,16 @@ static CK_RV aes_update(struct ch_mech_op *o, const uint8_t *in, size_t in_len, 
     case K_GCM:
         need = op->enc ? in_len : 0;
         break;
+    case K_CCM:
+        need = 0;
+        break;
     default:
         return CKR_KEY_FUNCTION_NOT_PERMITTED; /* key wrap is single-part */
     }
     CH_TRY(ch_mech_out_check(out, out_len, need));
     if (out == NULL)
         return CKR_OK;
-    if (op->kind == K_GCM && !op->enc)
+    if ((op->kind == K_GCM && !op->enc) || op->kind == K_CCM)
         return acc_add(op, in, in_len);
     if (op->c == NULL)
         CH_TRY(start(op, &op->c));
@@ -637,6 +688,8 @@ static CK_RV aes_final(struct ch_mech_op *o, uint8_t *out, size_t *out_len)
         CH_CHECK(op->acc_len >= op->tag_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
         return gcm_open(op, NULL, op->acc, op->acc_len - op->tag_len,
                         op->acc + op->acc_len - op->tag_len, out, out_len);
+    case K_CCM:
+        return ccm_run(op, op->acc, op->acc_len, out, out_len);
     default:
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
     }
@@ -961,6 +1014,7 @@ static const struct ch_mech_desc rows[] = {
     AES_ROW(CKM_AES_CBC_PAD, ENC_DEC, K_CBC_PAD),
     AES_ROW(CKM_AES_CTR, ENC_DEC, K_CTR),
     AES_ROW(CKM_AES_GCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_GCM),
+    AES_ROW(CKM_AES_CCM, ENC_DEC, K_CCM),
     AES_ROW(CKM_AES_KEY_WRAP, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP),
     AES_ROW(CKM_AES_KEY_WRAP_PAD, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP_PAD),
 #ifdef CKM_AES_KEY_WRAP_KWP

@@ -731,6 +731,78 @@ static void test_dual_and_inplace(void **state)
     assert_memory_equal(io, ref2, 48);
 }
 
+/* AES-CCM: RFC 3610 packet vector #1 (M = 8, L = 2), single- and multi-part, tag failure. */
+static void test_ccm(void **state)
+{
+    (void)state;
+    static const CK_BYTE want[31] = {
+        0x58, 0x8c, 0x97, 0x9a, 0x61, 0xc6, 0x63, 0xd2, 0xf0, 0x66, 0xd0, 0xc2, 0xc0, 0xf9, 0x89, 0x80,
+        0x6d, 0x5f, 0x6b, 0x61, 0xda, 0xc3, 0x84, 0x17, 0xe8, 0xd1, 0x2c, 0xfd, 0xf9, 0x26, 0xe0};
+    CK_BYTE kv[16], nonce[13] = {0x00, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0xa0, 0xa1, 0xa2, 0xa3,
+                                 0xa4, 0xa5};
+    CK_BYTE aad[8], pt[23], ct[64], back[64];
+    for (int i = 0; i < 16; i++)
+        kv[i] = (CK_BYTE)(0xc0 + i);
+    for (int i = 0; i < 8; i++)
+        aad[i] = (CK_BYTE)i;
+    for (int i = 0; i < 23; i++)
+        pt[i] = (CK_BYTE)(8 + i);
+    CK_OBJECT_HANDLE k = import(CKK_AES, kv, 16);
+    CK_CCM_PARAMS cp = {23, nonce, 13, aad, 8, 8};
+    CK_MECHANISM m = {CKM_AES_CCM, &cp, sizeof(cp)};
+    CK_ULONG l = 0;
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, pt, 23, NULL, &l), CKR_OK);
+    assert_int_equal(l, 31);
+    assert_int_equal(F->C_Encrypt(S, pt, 23, ct, &l), CKR_OK);
+    assert_memory_equal(ct, want, 31);
+    /* Multi-part: buffered, everything at final. */
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_OK);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptUpdate(S, pt, 10, ct, &l), CKR_OK);
+    assert_int_equal(l, 0);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptUpdate(S, pt + 10, 13, ct, &l), CKR_OK);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptFinal(S, ct, &l), CKR_OK);
+    assert_int_equal(l, 31);
+    assert_memory_equal(ct, want, 31);
+    l = sizeof(back);
+    assert_int_equal(F->C_DecryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, ct, 31, back, &l), CKR_OK);
+    assert_int_equal(l, 23);
+    assert_memory_equal(back, pt, 23);
+    ct[30] ^= 1;
+    l = sizeof(back);
+    memset(back, 0, sizeof(back));
+    assert_int_equal(F->C_DecryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, ct, 31, back, &l), CKR_ENCRYPTED_DATA_INVALID);
+    assert_memory_not_equal(back, pt, 23);
+    /* The length announced in the parameters binds. */
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_OK);
+    l = sizeof(ct);
+    assert_int_equal(F->C_Encrypt(S, pt, 22, ct, &l), CKR_DATA_LEN_RANGE);
+    /* Empty payload: only the tag. */
+    CK_CCM_PARAMS ep = {0, nonce, 13, aad, 8, 16};
+    CK_MECHANISM em = {CKM_AES_CCM, &ep, sizeof(ep)};
+    CK_BYTE t[16], none[1];
+    l = sizeof(t);
+    assert_int_equal(F->C_EncryptInit(S, &em, k), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, none, 0, t, &l), CKR_OK);
+    assert_int_equal(l, 16);
+    l = sizeof(back);
+    assert_int_equal(F->C_DecryptInit(S, &em, k), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, t, 16, back, &l), CKR_OK);
+    assert_int_equal(l, 0);
+    t[0] ^= 1;
+    l = sizeof(back);
+    assert_int_equal(F->C_DecryptInit(S, &em, k), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, t, 16, back, &l), CKR_ENCRYPTED_DATA_INVALID);
+    cp.ulMACLen = 5;
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_MECHANISM_PARAM_INVALID);
+    (void)F->C_DestroyObject(S, k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -739,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_hmac),           cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
         cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
+        cmocka_unit_test(test_ccm),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
