@@ -3,6 +3,7 @@
  * (PKCS#11 3.0 §6.20-6.25 "General-length HMAC"), CKM_AES_CMAC and CKM_AES_CMAC_GENERAL
  * (§6.10.x, SP 800-38B): single- and multi-part sign/verify and the message-based sign/verify
  * API (one MAC per message under the same key). Verification compares in constant time. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,57 @@ static bool hmac_key_type_ok(CK_KEY_TYPE kt, enum ch_hash h)
     default:
         return false;
     }
+}
+
+/* The key's prepared HMAC (inner and outer pads hashed once), kept in the key object's cache
+ * slot; each operation duplicates it instead of keying afresh. One hash per key is cached
+ * (the first used); other hashes key afresh. */
+struct hmac_cache {
+    struct ch_mech_cache base;
+    enum ch_hash h;
+    struct ch_hmac *tmpl;
+};
+
+static void hmac_cache_free(struct ch_mech_cache *c)
+{
+    ch_crypto_hmac_free(((struct hmac_cache *)c)->tmpl);
+    free(c);
+}
+
+static CK_RV hmac_for_key(const struct ch_mech_key *key, enum ch_hash h, const uint8_t *v,
+                          size_t vl, struct ch_hmac **out)
+{
+    pthread_mutex_t *mu = key->cache_lock;
+    bool cacheable = key->cache != NULL && mu != NULL;
+    if (cacheable) {
+        CK_RV rv = CKR_OK;
+        bool hit = false;
+        pthread_mutex_lock(mu);
+        struct hmac_cache *hc = (struct hmac_cache *)*key->cache;
+        if (hc != NULL && hc->base.free == hmac_cache_free && hc->h == h) {
+            rv = ch_crypto_hmac_dup(hc->tmpl, out);
+            hit = true;
+        }
+        pthread_mutex_unlock(mu);
+        if (hit)
+            return rv;
+    }
+    CH_TRY(ch_crypto_hmac_new(h, v, vl, out));
+    struct ch_hmac *t = NULL;
+    if (cacheable && ch_crypto_hmac_dup(*out, &t) == CKR_OK) {
+        struct hmac_cache *hc = NULL;
+        pthread_mutex_lock(mu);
+        if (*key->cache == NULL && (hc = calloc(1, sizeof(*hc))) != NULL) {
+            hc->base.free = hmac_cache_free;
+            hc->h = h;
+            hc->tmpl = t;
+            t = NULL;
+            *key->cache = &hc->base;
+        }
+        pthread_mutex_unlock(mu);
+        ch_crypto_hmac_free(t);
+    }
+    return CKR_OK;
 }
 
 static CK_RV restart(struct mac_op *op)
@@ -118,7 +170,7 @@ static CK_RV mac_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
         CH_CHECK_OUT(op->key != NULL, CKR_HOST_MEMORY);
         CH_TRY_OUT(ch_crypto_cmac_new(v, vl, &op->cm));
     } else {
-        CH_TRY_OUT(ch_crypto_hmac_new(h, v, vl, &op->hm));
+        CH_TRY_OUT(hmac_for_key(key, h, v, vl, &op->hm));
     }
     *out = &op->base;
     return CKR_OK;
