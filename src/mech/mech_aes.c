@@ -202,6 +202,7 @@ struct aes_op {
     uint8_t *acc; /* GCM decryption: ciphertext buffered until the tag is checked */
     size_t acc_len, acc_cap;
     size_t ccm_len; /* CCM: the payload length announced in CK_CCM_PARAMS */
+    bool msg_open;  /* message API: a Begin is waiting for its last Next */
 };
 
 static bool tag_bits_ok(CK_ULONG bits)
@@ -239,7 +240,8 @@ static CK_RV aes_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
     enum aes_kind ak = (enum aes_kind)d->arg;
     bool msg = kind == CH_OP_MSG_ENCRYPT || kind == CH_OP_MSG_DECRYPT;
     CK_RV rv;
-    CH_CHECK(kind == CH_OP_ENCRYPT || kind == CH_OP_DECRYPT || (msg && ak == K_GCM),
+    CH_CHECK(kind == CH_OP_ENCRYPT || kind == CH_OP_DECRYPT ||
+                 (msg && (ak == K_GCM || ak == K_CCM)),
              CKR_MECHANISM_INVALID);
     CH_CHECK(key != NULL && key->type == CKK_AES, CKR_KEY_TYPE_INCONSISTENT);
     struct aes_op *op = calloc(1, sizeof(*op));
@@ -291,6 +293,8 @@ static CK_RV aes_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
         break;
     }
     case K_CCM: {
+        if (msg) /* per-message parameters come with each message */
+            break;
         CH_CHECK_OUT(p != NULL && pl == sizeof(CK_CCM_PARAMS), CKR_MECHANISM_PARAM_INVALID);
         const CK_CCM_PARAMS *cp = p;
         /* SP 800-38C §A.1: nonce 7..13 bytes, MAC 4..16 bytes (even); the payload length must
@@ -820,16 +824,16 @@ static CK_RV msg_params(void *params, size_t len, CK_GCM_MESSAGE_PARAMS **out)
 /* The IV of a message being encrypted: the caller's (CKG_NO_GENERATE) or the caller's fixed
  * leading bits followed by a per-key counter (CKG_GENERATE, CKG_GENERATE_COUNTER; SP 800-38D
  * §8.2.1) or random bits (CKG_GENERATE_RANDOM; §8.2.2), written back to pIv. */
-static CK_RV msg_iv(struct aes_op *op, CK_GCM_MESSAGE_PARAMS *gp)
+static CK_RV gen_iv(struct aes_op *op, uint8_t *iv, size_t iv_len, size_t fixed,
+                     CK_GENERATOR_FUNCTION gen)
 {
     CK_RV rv = CKR_OK;
-    if (!op->enc || gp->ivGenerator == CKG_NO_GENERATE)
+    if (!op->enc || gen == CKG_NO_GENERATE)
         return CKR_OK;
-    CH_CHECK(gp->ivGenerator == CKG_GENERATE || gp->ivGenerator == CKG_GENERATE_COUNTER ||
-                 gp->ivGenerator == CKG_GENERATE_RANDOM,
+    CH_CHECK(gen == CKG_GENERATE || gen == CKG_GENERATE_COUNTER || gen == CKG_GENERATE_RANDOM,
              CKR_MECHANISM_PARAM_INVALID);
-    size_t total = gp->ulIvLen * 8, fixed = gp->ulIvFixedBits, var = total - fixed;
-    bool random = gp->ivGenerator == CKG_GENERATE_RANDOM;
+    size_t total = iv_len * 8, var = total - fixed;
+    bool random = gen == CKG_GENERATE_RANDOM;
     /* Counters need room for the per-key limit; random fields at least 64 bits. */
     CH_CHECK(var >= (random ? 64u : 32u), CKR_MECHANISM_PARAM_INVALID);
     uint8_t r[GCM_MAX_IV] = {0};
@@ -852,10 +856,46 @@ static CK_RV msg_iv(struct aes_op *op, CK_GCM_MESSAGE_PARAMS *gp)
         size_t from = GCM_MAX_IV * 8 - (total - i); /* bit index in r, MSB first */
         unsigned bit = r[from / 8] >> (7 - from % 8) & 1;
         uint8_t mask = (uint8_t)(0x80u >> (i % 8));
-        gp->pIv[i / 8] = (uint8_t)((gp->pIv[i / 8] & ~mask) | (bit ? mask : 0));
+        iv[i / 8] = (uint8_t)((iv[i / 8] & ~mask) | (bit ? mask : 0));
     }
     ch_wipe(r, sizeof(r));
     return CKR_OK;
+}
+
+static CK_RV msg_iv(struct aes_op *op, CK_GCM_MESSAGE_PARAMS *gp)
+{
+    return gen_iv(op, gp->pIv, gp->ulIvLen, gp->ulIvFixedBits, gp->ivGenerator);
+}
+
+/* ---- message-based AES-CCM (CK_CCM_MESSAGE_PARAMS): the payload length is announced per
+ * message; Begin/Next buffer and everything is computed with the last part. */
+
+static CK_RV ccm_msg_params(void *params, size_t len, CK_CCM_MESSAGE_PARAMS **out)
+{
+    CH_CHECK(params != NULL && len == sizeof(CK_CCM_MESSAGE_PARAMS), CKR_MECHANISM_PARAM_INVALID);
+    CK_CCM_MESSAGE_PARAMS *cp = params;
+    CH_CHECK(cp->pNonce != NULL && cp->ulNonceLen >= 7 && cp->ulNonceLen <= 13,
+             CKR_MECHANISM_PARAM_INVALID);
+    CH_CHECK(cp->pMAC != NULL && cp->ulMACLen >= 4 && cp->ulMACLen <= 16 && cp->ulMACLen % 2 == 0,
+             CKR_MECHANISM_PARAM_INVALID);
+    CH_CHECK(cp->ulNonceFixedBits <= cp->ulNonceLen * 8, CKR_MECHANISM_PARAM_INVALID);
+    size_t lbytes = 15 - cp->ulNonceLen;
+    CH_CHECK(lbytes >= 8 || cp->ulDataLen < ((CK_ULONG)1 << (8 * lbytes)),
+             CKR_MECHANISM_PARAM_INVALID);
+    *out = cp;
+    return CKR_OK;
+}
+
+static CK_RV ccm_msg_run(struct aes_op *op, CK_CCM_MESSAGE_PARAMS *cp, const uint8_t *aad,
+                         size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *out)
+{
+    uint8_t tag[16];
+    if (op->enc)
+        return ch_crypto_aes_ccm(op->ak->k, true, cp->pNonce, cp->ulNonceLen, aad, aad_len, in,
+                                 in_len, out, cp->pMAC, cp->ulMACLen);
+    memcpy(tag, cp->pMAC, cp->ulMACLen);
+    return ch_crypto_aes_ccm(op->ak->k, false, cp->pNonce, cp->ulNonceLen, aad, aad_len, in,
+                             in_len, out, tag, cp->ulMACLen);
 }
 
 static CK_RV msg_start(struct aes_op *op, CK_GCM_MESSAGE_PARAMS *gp, const uint8_t *aad,
@@ -873,6 +913,7 @@ static CK_RV msg_start(struct aes_op *op, CK_GCM_MESSAGE_PARAMS *gp, const uint8
 
 static void msg_reset(struct aes_op *op)
 {
+    op->msg_open = false;
     ch_crypto_aes_free(op->c);
     op->c = NULL;
     if (op->acc != NULL)
@@ -888,6 +929,16 @@ static CK_RV aes_msg_oneshot(struct ch_mech_op *o, void *params, size_t params_l
     CK_GCM_MESSAGE_PARAMS *gp;
     struct ch_aes *c = NULL;
     CK_RV rv;
+    if (op->kind == K_CCM) {
+        CK_CCM_MESSAGE_PARAMS *cp;
+        CH_TRY(ccm_msg_params(params, params_len, &cp));
+        CH_CHECK(in_len == cp->ulDataLen, len_range(op));
+        CH_TRY(ch_mech_out_check(out, out_len, in_len));
+        if (out == NULL)
+            return CKR_OK;
+        CH_TRY(gen_iv(op, cp->pNonce, cp->ulNonceLen, cp->ulNonceFixedBits, cp->nonceGenerator));
+        return ccm_msg_run(op, cp, aad, aad_len, in, in_len, out);
+    }
     CH_TRY(msg_params(params, params_len, &gp));
     CH_TRY(ch_mech_out_check(out, out_len, in_len));
     if (out == NULL)
@@ -915,9 +966,27 @@ static CK_RV aes_msg_begin(struct ch_mech_op *o, void *params, size_t params_len
     struct aes_op *op = (struct aes_op *)o;
     CK_GCM_MESSAGE_PARAMS *gp;
     msg_reset(op);
+    if (op->kind == K_CCM) {
+        CK_CCM_MESSAGE_PARAMS *cp;
+        CH_TRY(ccm_msg_params(params, params_len, &cp));
+        free(op->aad);
+        op->aad = NULL;
+        op->aad_len = 0;
+        if (aad_len > 0) {
+            op->aad = malloc(aad_len);
+            CH_CHECK(op->aad != NULL, CKR_HOST_MEMORY);
+            memcpy(op->aad, aad, aad_len);
+            op->aad_len = aad_len;
+        }
+        CH_TRY(gen_iv(op, cp->pNonce, cp->ulNonceLen, cp->ulNonceFixedBits, cp->nonceGenerator));
+        op->msg_open = true;
+        return CKR_OK;
+    }
     CH_TRY(msg_params(params, params_len, &gp));
     CH_TRY(msg_iv(op, gp));
-    return msg_start(op, gp, aad, aad_len, &op->c);
+    CH_TRY(msg_start(op, gp, aad, aad_len, &op->c));
+    op->msg_open = true;
+    return CKR_OK;
 }
 
 static CK_RV aes_msg_next(struct ch_mech_op *o, void *params, size_t params_len,
@@ -927,7 +996,22 @@ static CK_RV aes_msg_next(struct ch_mech_op *o, void *params, size_t params_len,
     struct aes_op *op = (struct aes_op *)o;
     CK_GCM_MESSAGE_PARAMS *gp;
     CK_RV rv;
-    CH_CHECK(op->c != NULL, CKR_OPERATION_NOT_INITIALIZED);
+    CH_CHECK(op->msg_open, CKR_OPERATION_NOT_INITIALIZED);
+    if (op->kind == K_CCM) {
+        CK_CCM_MESSAGE_PARAMS *cp;
+        CH_TRY(ccm_msg_params(params, params_len, &cp));
+        size_t need = final ? op->acc_len + in_len : 0;
+        CH_CHECK(!final || need == cp->ulDataLen, len_range(op));
+        CH_TRY(ch_mech_out_check(out, out_len, need));
+        if (out == NULL)
+            return CKR_OK;
+        rv = acc_add(op, in, in_len);
+        if (rv == CKR_OK && final)
+            rv = ccm_msg_run(op, cp, op->aad, op->aad_len, op->acc, op->acc_len, out);
+        if (final || rv != CKR_OK)
+            msg_reset(op);
+        return rv;
+    }
     CH_TRY(msg_params(params, params_len, &gp));
     CH_CHECK(gp->ulTagBits / 8 == op->tag_len, CKR_MECHANISM_PARAM_INVALID);
     if (op->enc) {
@@ -1014,7 +1098,7 @@ static const struct ch_mech_desc rows[] = {
     AES_ROW(CKM_AES_CBC_PAD, ENC_DEC, K_CBC_PAD),
     AES_ROW(CKM_AES_CTR, ENC_DEC, K_CTR),
     AES_ROW(CKM_AES_GCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_GCM),
-    AES_ROW(CKM_AES_CCM, ENC_DEC, K_CCM),
+    AES_ROW(CKM_AES_CCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_CCM),
     AES_ROW(CKM_AES_KEY_WRAP, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP),
     AES_ROW(CKM_AES_KEY_WRAP_PAD, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP_PAD),
 #ifdef CKM_AES_KEY_WRAP_KWP

@@ -800,6 +800,60 @@ static void test_ccm(void **state)
     assert_int_equal(F->C_Decrypt(S, t, 16, back, &l), CKR_ENCRYPTED_DATA_INVALID);
     cp.ulMACLen = 5;
     assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_MECHANISM_PARAM_INVALID);
+
+    /* Message API: the RFC vector with the caller's nonce, then generated nonces. */
+    CK_MECHANISM mm = {CKM_AES_CCM, NULL, 0};
+    CK_BYTE mac[16], n2[13];
+    CK_CCM_MESSAGE_PARAMS mp = {23, nonce, 13, 0, CKG_NO_GENERATE, mac, 8};
+    assert_int_equal(F->C_MessageEncryptInit(S, &mm, k), CKR_OK);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptMessage(S, &mp, sizeof(mp), aad, 8, pt, 23, ct, &l), CKR_OK);
+    assert_int_equal(l, 23);
+    assert_memory_equal(ct, want, 23);
+    assert_memory_equal(mac, want + 23, 8);
+    /* Begin/Next in two parts gives the same. */
+    CK_BYTE ct2[32];
+    assert_int_equal(F->C_EncryptMessageBegin(S, &mp, sizeof(mp), aad, 8), CKR_OK);
+    l = sizeof(ct2);
+    assert_int_equal(F->C_EncryptMessageNext(S, &mp, sizeof(mp), pt, 11, ct2, &l, 0), CKR_OK);
+    assert_int_equal(l, 0);
+    l = sizeof(ct2);
+    assert_int_equal(F->C_EncryptMessageNext(S, &mp, sizeof(mp), pt + 11, 12, ct2, &l,
+                                             CKF_END_OF_MESSAGE),
+                     CKR_OK);
+    assert_int_equal(l, 23);
+    assert_memory_equal(ct2, want, 23);
+    /* Wrong announced length. */
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptMessage(S, &mp, sizeof(mp), aad, 8, pt, 22, ct, &l),
+                     CKR_DATA_LEN_RANGE);
+    /* Generated nonces: fixed 32 bits kept, the rest differs between messages. */
+    CK_GENERATOR_FUNCTION gens[] = {CKG_GENERATE_COUNTER, CKG_GENERATE_RANDOM};
+    for (int g = 0; g < 2; g++) {
+        memset(n2, 0x77, sizeof(n2));
+        CK_CCM_MESSAGE_PARAMS gp = {23, n2, 13, 32, gens[g], mac, 16};
+        l = sizeof(ct);
+        assert_int_equal(F->C_EncryptMessage(S, &gp, sizeof(gp), NULL, 0, pt, 23, ct, &l), CKR_OK);
+        assert_int_equal(n2[0], 0x77);
+        assert_int_equal(n2[3], 0x77);
+        CK_BYTE first[13];
+        memcpy(first, n2, 13);
+        assert_int_equal(F->C_EncryptMessage(S, &gp, sizeof(gp), NULL, 0, pt, 23, ct, &l), CKR_OK);
+        assert_memory_not_equal(first, n2, 13);
+        /* It decrypts with the returned nonce and MAC. */
+        CK_CCM_MESSAGE_PARAMS dp = {23, n2, 13, 0, CKG_NO_GENERATE, mac, 16};
+        assert_int_equal(F->C_MessageDecryptInit(S, &mm, k), CKR_OK);
+        l = sizeof(back);
+        assert_int_equal(F->C_DecryptMessage(S, &dp, sizeof(dp), NULL, 0, ct, 23, back, &l),
+                         CKR_OK);
+        assert_memory_equal(back, pt, 23);
+        mac[0] ^= 1;
+        l = sizeof(back);
+        assert_int_equal(F->C_DecryptMessage(S, &dp, sizeof(dp), NULL, 0, ct, 23, back, &l),
+                         CKR_ENCRYPTED_DATA_INVALID);
+        assert_int_equal(F->C_MessageDecryptFinal(S), CKR_OK);
+    }
+    assert_int_equal(F->C_MessageEncryptFinal(S), CKR_OK);
     (void)F->C_DestroyObject(S, k);
 }
 
