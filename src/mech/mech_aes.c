@@ -11,6 +11,7 @@
 
 #include "fips/fips.h"
 #include "mech/mech_sym.h"
+#include "util/ch_ct.h"
 #include "util/ch_secmem.h"
 #include "util/ch_wipe.h"
 
@@ -35,6 +36,7 @@ CK_RV ch_mech_sym_random_key(CK_KEY_TYPE kt, size_t len, struct ch_attr_list *ou
     uint8_t *v = ch_secmem_alloc(len);
     CH_CHECK(v != NULL, CKR_HOST_MEMORY);
     CH_TRY_OUT(ch_drbg_generate(v, len));
+    CH_CT_SECRET(v, len);
     CH_TRY_OUT(ch_attr_list_add_ulong(out, CKA_CLASS, CKO_SECRET_KEY));
     CH_TRY_OUT(ch_attr_list_add_ulong(out, CKA_KEY_TYPE, kt));
     CH_TRY_OUT(ch_attr_list_add(out, CKA_VALUE, v, len, true));
