@@ -433,6 +433,30 @@ static void test_kdf(void **state)
     kp.pDataParams = dp + 1; /* no iteration variable */
     assert_int_equal(F->C_DeriveKey(S, &m, base, t, 5, &d), CKR_MECHANISM_PARAM_INVALID);
 
+    /* CMAC PRF, byte array first, 8-bit little-endian counter, 16-bit little-endian DKM length
+     * as the sum of segments (2 blocks = 256 bits), 20 bytes (value from Python's
+     * cryptography CMAC). */
+    static const CK_BYTE want_cmac[20] = {0x38, 0x53, 0xb5, 0x92, 0x2f, 0xb8, 0xa5, 0x3f, 0xc5, 0x05,
+                                          0xa7, 0x28, 0xd8, 0x82, 0xef, 0x90, 0x46, 0x0e, 0xbd, 0xe3};
+    CK_BYTE ak[16];
+    for (int i = 0; i < 16; i++)
+        ak[i] = (CK_BYTE)i;
+    CK_OBJECT_HANDLE abase = import(CKK_AES, ak, 16);
+    CK_SP800_108_COUNTER_FORMAT cf8 = {CK_TRUE, 8};
+    CK_SP800_108_DKM_LENGTH_FORMAT lf16 = {CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS, CK_TRUE, 16};
+    CK_BYTE cx[] = "ctx";
+    CK_PRF_DATA_PARAM dp2[] = {
+        {CK_SP800_108_BYTE_ARRAY, cx, 3},
+        {CK_SP800_108_ITERATION_VARIABLE, &cf8, sizeof(cf8)},
+        {CK_SP800_108_DKM_LENGTH, &lf16, sizeof(lf16)},
+    };
+    CK_SP800_108_KDF_PARAMS kp2 = {CKM_AES_CMAC, 3, dp2, 0, NULL};
+    CK_MECHANISM m2 = {CKM_SP800_108_COUNTER_KDF, &kp2, sizeof(kp2)};
+    len = 20;
+    assert_int_equal(F->C_DeriveKey(S, &m2, abase, t, 5, &d), CKR_OK);
+    assert_int_equal(value(d, out, sizeof(out)), 20);
+    assert_memory_equal(out, want_cmac, 20);
+
     /* HKDF: extract then expand equals both at once. */
     CK_BYTE salt[3] = {1, 2, 3}, info[2] = {4, 5};
     CK_HKDF_PARAMS hp = {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, salt, 3,
