@@ -137,7 +137,8 @@ CH_MUST_CHECK CK_RV ch_obj_new_from(struct ch_session *s, enum ch_obj_origin ori
                                     const struct ch_attr_list *extra, CK_MECHANISM_TYPE gen_mech,
                                     struct ch_object **out);
 /* Register an object built by ch_obj_new_from: persist if on token, index, assign handle. For a
- * key pair, both are committed in one store transaction (second may be NULL). */
+ * key pair, both are committed in one store transaction (second may be NULL). The tables take
+ * their own reference; the caller still drops its own with ch_obj_unref, success or not. */
 CH_MUST_CHECK CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object *b);
 void ch_obj_free_unpublished(struct ch_object *o);
 /* Load/refresh the token's objects from its store (after init, login, logout, other processes'
@@ -145,6 +146,8 @@ void ch_obj_free_unpublished(struct ch_object *o);
 CH_MUST_CHECK CK_RV ch_obj_sync(struct ch_token *tok, bool force);
 /* Drop every object of the token (re-initialisation, finalize). Caller holds tok->lock. */
 void ch_obj_drop_all(struct ch_token *tok);
+/* Destroy the private session objects of the application (at logout, PKCS#11 3.0 §5.6). */
+void ch_obj_drop_private_session_objects(struct ch_token *tok);
 /* Destroy the session objects owned by session handle h. */
 void ch_obj_drop_session_objects(struct ch_token *tok, CK_SESSION_HANDLE h);
 

@@ -381,6 +381,27 @@ void ch_obj_drop_all(struct ch_token *t)
     pthread_rwlock_unlock(&t->objs_lock);
 }
 
+void ch_obj_drop_private_session_objects(struct ch_token *t)
+{
+    pthread_rwlock_wrlock(&t->objs_lock);
+    bool again = true;
+    while (again) {
+        again = false;
+        size_t pos = 0;
+        uint64_t k;
+        void *v;
+        while (ch_map_next(&t->by_handle, &pos, &k, &v)) {
+            struct ch_object *o = v;
+            if (!o->on_token && o->is_private) {
+                index_remove(t, o);
+                again = true;
+                break;
+            }
+        }
+    }
+    pthread_rwlock_unlock(&t->objs_lock);
+}
+
 void ch_obj_drop_session_objects(struct ch_token *t, CK_SESSION_HANDLE h)
 {
     pthread_rwlock_wrlock(&t->objs_lock);
@@ -678,7 +699,11 @@ CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object
     pthread_rwlock_wrlock(&t->objs_lock);
     for (int i = 0; i < 2 && objs[i] != NULL; i++) {
         objs[i]->handle = new_handle();
+        /* The tables get their own reference: the caller keeps (and drops) the one it has,
+         * so it may read the object after publishing even if another thread removes it. */
+        ch_obj_ref(objs[i]);
         if (!index_insert(t, objs[i])) {
+            ch_obj_unref(objs[i]);
             rv = CKR_HOST_MEMORY;
             if (i == 1)
                 index_remove(t, objs[0]);
@@ -729,9 +754,8 @@ CK_RV ch_tok_create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, size_t
     if (o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
         ch_tok_audit(s->tok, CH_AUDIT_EV_OBJ_CREATE, h, CK_UNAVAILABLE_INFORMATION, o->store_id,
                      obj_label(o, lb, sizeof(lb)), CKR_OK);
-    o = NULL;
 out:
-    ch_obj_free_unpublished(o);
+    ch_obj_unref(o);
     ch_tok_session_put(s);
     return rv;
 }
@@ -769,9 +793,8 @@ CK_RV ch_tok_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATT
     *out = o->handle;
     ch_tok_audit(s->tok, CH_AUDIT_EV_OBJ_COPY, h, CK_UNAVAILABLE_INFORMATION, o->store_id, NULL,
                  CKR_OK);
-    o = NULL;
 out:
-    ch_obj_free_unpublished(o);
+    ch_obj_unref(o);
     ch_obj_unref(src);
     ch_tok_session_put(s);
     return rv;

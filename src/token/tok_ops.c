@@ -484,11 +484,10 @@ CK_RV ch_tok_generate_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const C
     *out = o->handle;
     ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE, h, mech->mechanism, o->store_id,
                  label_of(o, lb, sizeof(lb)), CKR_OK);
-    o = NULL;
 out:
     if (rv != CKR_OK && s != NULL && mech != NULL)
         ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE, h, mech->mechanism, 0, NULL, rv);
-    ch_obj_free_unpublished(o);
+    ch_obj_unref(o);
     ch_attr_list_clear(&list);
     ch_tok_session_put(s);
     return rv;
@@ -522,12 +521,11 @@ CK_RV ch_tok_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
     *priv_out = priv->handle;
     ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE_PAIR, h, mech->mechanism, priv->store_id,
                  label_of(priv, lb, sizeof(lb)), CKR_OK);
-    pub = priv = NULL;
 out:
     if (rv != CKR_OK && mech != NULL)
         ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE_PAIR, h, mech->mechanism, 0, NULL, rv);
-    ch_obj_free_unpublished(pub);
-    ch_obj_free_unpublished(priv);
+    ch_obj_unref(pub);
+    ch_obj_unref(priv);
     ch_attr_list_clear(&pl);
     ch_attr_list_clear(&vl);
     ch_tok_session_put(s);
@@ -698,12 +696,11 @@ CK_RV ch_tok_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
     ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_UNWRAP, h, mech->mechanism, o->store_id, NULL, CKR_OK);
-    o = NULL;
 out:
     free(t2);
     ch_secmem_free(plain);
     ch_attr_list_clear(&extra);
-    ch_obj_free_unpublished(o);
+    ch_obj_unref(o);
     ch_obj_unref(uk);
     ch_tok_session_put(s);
     return rv;
@@ -752,11 +749,10 @@ CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
     ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_DERIVE, h, mech->mechanism, o->store_id, NULL, CKR_OK);
-    o = NULL;
 out:
     free(t2);
     ch_attr_list_clear(&extra);
-    ch_obj_free_unpublished(o);
+    ch_obj_unref(o);
     ch_obj_unref(bk);
     ch_tok_session_put(s);
     return rv;
@@ -803,12 +799,11 @@ static CK_RV kem_common(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
     *out = o->handle;
     ch_tok_audit(s->tok, encap ? CH_AUDIT_EV_KEY_ENCAPSULATE : CH_AUDIT_EV_KEY_DECAPSULATE, h,
                  mech->mechanism, o->store_id, NULL, CKR_OK);
-    o = NULL;
 out:
     free(t2);
     ch_secmem_free(secret);
     ch_attr_list_clear(&extra);
-    ch_obj_free_unpublished(o);
+    ch_obj_unref(o);
     ch_obj_unref(k);
     ch_tok_session_put(s);
     return rv;

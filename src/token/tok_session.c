@@ -138,6 +138,8 @@ static void logout_locked(struct ch_token *t)
         return;
     __atomic_store_n(&t->login, CH_LOGIN_NONE, __ATOMIC_RELEASE);
     ch_store_logout(t->store);
+    /* Private session objects die with the login; their handles never come back. */
+    ch_obj_drop_private_session_objects(t);
     if (ch_obj_sync(t, true) != CKR_OK)
         ch_log(CH_LOG_WARN, "slot %lu: reloading public objects after logout failed",
                (unsigned long)t->slot);

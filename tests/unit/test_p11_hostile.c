@@ -431,7 +431,7 @@ static CK_RV get_label(const CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE h, CK_OB
 
 /* PKCS#11 3.0 §5.6.10 C_Logout: handles to private objects become invalid, even after a new
  * login, and private session objects are destroyed; public ones stay. */
-__attribute__((unused)) static void test_private_handles_after_logout(void **state)
+static void test_private_handles_after_logout(void **state)
 {
     struct ch_p11t *t = *state;
     const CK_FUNCTION_LIST_3_0 *f = t->f;
@@ -654,9 +654,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_generate_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_object_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_object_other_session, setup, teardown),
-        /* Disabled until src/token destroys private session objects at C_Logout (the handle
-         * stays valid after a new login):
-         * cmocka_unit_test_setup_teardown(test_private_handles_after_logout, setup, teardown), */
+        cmocka_unit_test_setup_teardown(test_private_handles_after_logout, setup, teardown),
         /* Disabled until src/token lets a public token object made during a login be destroyed
          * after C_Logout (today: CKR_USER_NOT_LOGGED_IN):
          * cmocka_unit_test_setup_teardown(test_public_token_object_across_logout, setup,
