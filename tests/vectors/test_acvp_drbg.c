@@ -15,61 +15,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "vec_json.h"
+
 #include "crypto/crypto.h"
 #include "fips/fips.h"
 
 static unsigned long n_pass, n_fail;
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n + 1);
-        if (buf != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-            buf[n] = '\0';
-        } else {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-/* Hex to a new buffer (at least 1 byte allocated, so empty strings give a valid pointer). */
-static uint8_t *unhex(const char *hex, size_t *len)
-{
-    size_t n = hex != NULL ? strlen(hex) : 0;
-    uint8_t *out;
-
-    *len = 0;
-    if (hex == NULL || n % 2 != 0)
-        return NULL;
-    out = malloc(n / 2 + 1);
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned int v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
-            free(out);
-            return NULL;
-        }
-        out[i] = (uint8_t)v;
-    }
-    *len = n / 2;
-    return out;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static enum ch_hash hash_of(const char *mode)
 {
@@ -95,10 +46,10 @@ static bool run_test(enum ch_hash h, bool pr, size_t out_len, const cJSON *t)
 {
     struct ch_hmac_drbg d = {0};
     size_t el, nl, pl, wl;
-    uint8_t *e = unhex(str(t, "entropyInput"), &el);
-    uint8_t *n = unhex(str(t, "nonce"), &nl);
-    uint8_t *p = unhex(str(t, "persoString"), &pl);
-    uint8_t *want = unhex(str(t, "returnedBits"), &wl);
+    uint8_t *e = ch_vec_unhex(ch_vec_str(t, "entropyInput"), &el);
+    uint8_t *n = ch_vec_unhex(ch_vec_str(t, "nonce"), &nl);
+    uint8_t *p = ch_vec_unhex(ch_vec_str(t, "persoString"), &pl);
+    uint8_t *want = ch_vec_unhex(ch_vec_str(t, "returnedBits"), &wl);
     uint8_t *out = malloc(out_len);
     const cJSON *oi = cJSON_GetObjectItemCaseSensitive(t, "otherInput");
     const cJSON *x;
@@ -109,10 +60,10 @@ static bool run_test(enum ch_hash h, bool pr, size_t out_len, const cJSON *t)
     ok = ok && ch_hmac_drbg_instantiate(&d, h, e, el, n, nl, p, pl) == CKR_OK;
     cJSON_ArrayForEach(x, oi)
     {
-        const char *use = str(x, "intendedUse");
+        const char *use = ch_vec_str(x, "intendedUse");
         size_t al, xl;
-        uint8_t *add = unhex(str(x, "additionalInput"), &al);
-        uint8_t *xe = unhex(str(x, "entropyInput"), &xl);
+        uint8_t *add = ch_vec_unhex(ch_vec_str(x, "additionalInput"), &al);
+        uint8_t *xe = ch_vec_unhex(ch_vec_str(x, "entropyInput"), &xl);
 
         if (!ok || add == NULL || xe == NULL || use == NULL) {
             ok = false;
@@ -162,7 +113,7 @@ int main(int argc, char **argv)
     }
     if (ch_crypto_init() != CKR_OK)
         return 1;
-    text = read_file(argv[1]);
+    text = ch_vec_read_file(argv[1]);
     root = text != NULL ? cJSON_Parse(text) : NULL;
     if (root == NULL) {
         fprintf(stderr, "cannot read %s\n", argv[1]);
@@ -173,7 +124,7 @@ int main(int argc, char **argv)
         const cJSON *pr = cJSON_GetObjectItemCaseSensitive(g, "predResistance");
         const cJSON *bits = cJSON_GetObjectItemCaseSensitive(g, "returnedBitsLen");
         const cJSON *df = cJSON_GetObjectItemCaseSensitive(g, "derFunc");
-        enum ch_hash h = hash_of(str(g, "mode"));
+        enum ch_hash h = hash_of(ch_vec_str(g, "mode"));
         const cJSON *t;
 
         groups++;
@@ -190,7 +141,7 @@ int main(int argc, char **argv)
                 n_pass++;
             } else {
                 n_fail++;
-                fprintf(stderr, "FAIL %s tcId %d\n", str(g, "mode"),
+                fprintf(stderr, "FAIL %s tcId %d\n", ch_vec_str(g, "mode"),
                         (int)cJSON_GetObjectItemCaseSensitive(t, "tcId")->valuedouble);
             }
         }

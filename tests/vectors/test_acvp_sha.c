@@ -12,61 +12,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "vec_json.h"
+
 #include "crypto/crypto.h"
 
 #define MCT_MAX_SEED 4096 /* bytes; the shared files use at most 436 */
 
 static unsigned long n_pass, n_fail, n_skip;
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n + 1);
-        if (buf != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-            buf[n] = '\0';
-        } else {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-/* Hex string to a new buffer; *len set. NULL on bad hex. */
-static uint8_t *unhex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex);
-    uint8_t *out;
-
-    if (n % 2 != 0)
-        return NULL;
-    out = malloc(n / 2 + 1);
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned int v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
-            free(out);
-            return NULL;
-        }
-        out[i] = (uint8_t)v;
-    }
-    *len = n / 2;
-    return out;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static long num(const cJSON *o, const char *k)
 {
@@ -110,7 +62,7 @@ static void verdict(bool ok, const char *file, long tc, const char *what)
 static bool check_md(const uint8_t *got, size_t n, const char *hex)
 {
     size_t len = 0;
-    uint8_t *want = unhex(hex, &len);
+    uint8_t *want = ch_vec_unhex(hex, &len);
     bool ok = want != NULL && len == n && memcmp(got, want, n) == 0;
     free(want);
     return ok;
@@ -141,8 +93,8 @@ static void run_aft(const char *file, enum ch_hash h, const cJSON *t)
 {
     long tc = num(t, "tcId");
     long bits = num(t, "len");
-    const char *msg_hex = str(t, "msg");
-    const char *md_hex = str(t, "md");
+    const char *msg_hex = ch_vec_str(t, "msg");
+    const char *md_hex = ch_vec_str(t, "md");
     uint8_t md[CH_HASH_MAX_LEN];
     uint8_t *msg;
     size_t n = 0;
@@ -156,7 +108,7 @@ static void run_aft(const char *file, enum ch_hash h, const cJSON *t)
         n_skip++;
         return;
     }
-    msg = unhex(msg_hex, &n);
+    msg = ch_vec_unhex(msg_hex, &n);
     if (msg == NULL || (bits == 0 ? 0 : (size_t)bits / 8) > n) {
         free(msg);
         verdict(false, file, tc, "bad msg hex");
@@ -181,7 +133,7 @@ static void run_mct(const char *file, enum ch_hash h, bool sha3, bool alternate,
     const cJSON *results = cJSON_GetObjectItemCaseSensitive(t, "resultsArray");
     size_t dl = ch_crypto_hash_len(h);
     size_t seed_len = 0;
-    uint8_t *seed = unhex(str(t, "msg") != NULL ? str(t, "msg") : "", &seed_len);
+    uint8_t *seed = ch_vec_unhex(ch_vec_str(t, "msg") != NULL ? ch_vec_str(t, "msg") : "", &seed_len);
     size_t la, lb, lc;
     int j = 0;
     bool ok = true;
@@ -227,7 +179,7 @@ static void run_mct(const char *file, enum ch_hash h, bool sha3, bool alternate,
                 lc = dl;
             }
         }
-        ok = ok && check_md(c, dl, str(r, "md") != NULL ? str(r, "md") : "");
+        ok = ok && check_md(c, dl, ch_vec_str(r, "md") != NULL ? ch_vec_str(r, "md") : "");
         j++;
     }
     verdict(ok && j == 100, file, tc, "Monte Carlo");
@@ -236,9 +188,9 @@ static void run_mct(const char *file, enum ch_hash h, bool sha3, bool alternate,
 
 static void run_file(const char *path)
 {
-    char *text = read_file(path);
+    char *text = ch_vec_read_file(path);
     cJSON *root = text != NULL ? cJSON_Parse(text) : NULL;
-    const char *alg = root != NULL ? str(root, "algorithm") : NULL;
+    const char *alg = root != NULL ? ch_vec_str(root, "algorithm") : NULL;
     enum ch_hash h = alg != NULL ? hash_of(alg) : CH_HASH_NONE;
     const cJSON *g;
 
@@ -249,8 +201,8 @@ static void run_file(const char *path)
     }
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(root, "testGroups"))
     {
-        const char *type = str(g, "testType");
-        const char *ver = str(g, "mctVersion");
+        const char *type = ch_vec_str(g, "testType");
+        const char *ver = ch_vec_str(g, "mctVersion");
         const cJSON *t;
         cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
         {

@@ -11,43 +11,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "vec_json.h"
+
 #include "pqc/common/fips202.h"
 
 static unsigned long passed, failed, skipped;
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static uint8_t *get_hex(const cJSON *o, const char *name, size_t *len)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!cJSON_IsString(v))
-        return NULL;
-    size_t n = strlen(v->valuestring);
-    if (n % 2)
-        return NULL;
-    uint8_t *b = malloc(n / 2 + 1);
-    if (b == NULL)
-        return NULL;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(v->valuestring[2 * i]), lo = hexval(v->valuestring[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free(b);
-            return NULL;
-        }
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n / 2;
-    return b;
-}
 
 static size_t mdlen;
 
@@ -79,8 +47,8 @@ static void run_aft(const cJSON *t, int tcid)
         skipped++; /* bit-oriented message */
         return;
     }
-    uint8_t *msg = get_hex(t, "msg", &ml);
-    uint8_t *want = get_hex(t, "md", &wl);
+    uint8_t *msg = ch_vec_unhex(ch_vec_str(t, "msg"), &ml);
+    uint8_t *want = ch_vec_unhex(ch_vec_str(t, "md"), &wl);
     if (msg == NULL || ml * 8 < (size_t)len->valuedouble) {
         failed++;
         fprintf(stderr, "tcId %d: bad msg\n", tcid);
@@ -96,7 +64,7 @@ static void run_mct(const cJSON *t, int tcid)
 {
     const cJSON *results = cJSON_GetObjectItemCaseSensitive(t, "resultsArray");
     size_t sl = 0;
-    uint8_t *seed = get_hex(t, "msg", &sl);
+    uint8_t *seed = ch_vec_unhex(ch_vec_str(t, "msg"), &sl);
     uint8_t md[64];
 
     if (seed == NULL || sl != mdlen || !cJSON_IsArray(results)) {
@@ -112,7 +80,7 @@ static void run_mct(const cJSON *t, int tcid)
         for (int i = 0; i < 1000; i++)
             hash(md, md, mdlen); /* the sponge absorbs all input before writing out */
         size_t wl = 0;
-        uint8_t *want = get_hex(r, "md", &wl);
+        uint8_t *want = ch_vec_unhex(ch_vec_str(r, "md"), &wl);
         if (want == NULL || wl != mdlen || memcmp(md, want, mdlen) != 0) {
             fprintf(stderr, "tcId %d: MCT iteration %d differs\n", tcid, j);
             ok = false;

@@ -12,46 +12,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "vec_json.h"
+
 #include "pqc/mldsa/mldsa.h"
 
 static unsigned long passed, failed;
 static const char *file;
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Hex field into a malloc'd buffer (at least 1 byte); false if absent or not hex. */
-static bool get_hex(const cJSON *o, const char *name, uint8_t **out, size_t *len)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    *out = NULL;
-    *len = 0;
-    if (!cJSON_IsString(v) || strlen(v->valuestring) % 2 != 0)
-        return false;
-    size_t n = strlen(v->valuestring) / 2;
-    uint8_t *b = malloc(n + 1);
-    if (b == NULL)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hexval(v->valuestring[2 * i]), lo = hexval(v->valuestring[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free(b);
-            return false;
-        }
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *out = b;
-    *len = n;
-    return true;
-}
 
 static void record(const cJSON *t, bool ok, const char *why)
 {
@@ -88,11 +54,11 @@ struct test_in {
 
 static void read_test(const cJSON *t, struct test_in *in)
 {
-    in->has_msg = get_hex(t, "msg", &in->msg, &in->msg_len);
-    in->has_mu = get_hex(t, "mu", &in->mu, &in->mu_len);
-    (void)get_hex(t, "ctx", &in->ctx, &in->ctx_len); /* absent = empty */
-    (void)get_hex(t, "rnd", &in->rnd, &in->rnd_len);
-    (void)get_hex(t, "sig", &in->sig, &in->sig_len);
+    in->has_msg = ch_vec_hex(t, "msg", &in->msg, &in->msg_len);
+    in->has_mu = ch_vec_hex(t, "mu", &in->mu, &in->mu_len);
+    (void)ch_vec_hex(t, "ctx", &in->ctx, &in->ctx_len); /* absent = empty */
+    (void)ch_vec_hex(t, "rnd", &in->rnd, &in->rnd_len);
+    (void)ch_vec_hex(t, "sig", &in->sig, &in->sig_len);
 }
 
 static void free_test(struct test_in *in)
@@ -191,11 +157,11 @@ static void run_group(enum ch_mldsa_set set, const cJSON *g)
     size_t pk_len = 0, key_len = 0;
     bool seed = false;
 
-    (void)get_hex(g, "publicKey", &pk, &pk_len);
+    (void)ch_vec_hex(g, "publicKey", &pk, &pk_len);
     if (type != NULL && strcmp(type, "MlDsaSign") == 0) {
-        seed = get_hex(g, "privateSeed", &key, &key_len);
+        seed = ch_vec_hex(g, "privateSeed", &key, &key_len);
         if (!seed)
-            (void)get_hex(g, "privateKey", &key, &key_len);
+            (void)ch_vec_hex(g, "privateKey", &key, &key_len);
         /* A seed group's public key must be what KeyGen_internal derives from xi. */
         if (seed && key_len == CH_MLDSA_SEED_BYTES) {
             uint8_t gpk[CH_MLDSA_PK_MAX_BYTES], gsk[CH_MLDSA_SK_MAX_BYTES];
@@ -216,26 +182,6 @@ static void run_group(enum ch_mldsa_set set, const cJSON *g)
     free(key);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n + 1);
-        if (buf != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n)
-            buf[n] = '\0';
-        else {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     enum ch_mldsa_set set;
@@ -246,7 +192,7 @@ int main(int argc, char **argv)
         return 2;
     }
     file = argv[1];
-    char *text = slurp(file);
+    char *text = ch_vec_read_file(file);
     cJSON *root = text != NULL ? cJSON_Parse(text) : NULL;
     free(text);
     const cJSON *groups = cJSON_GetObjectItemCaseSensitive(root, "testGroups");

@@ -11,48 +11,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "vec_json.h"
+
 #include "pqc/mlkem/mlkem.h"
 
 static unsigned long passed, failed;
 static const char *file;
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Hex field into a malloc'd buffer (1 byte minimum); false if absent or not hex. */
-static bool get_hex(const cJSON *o, const char *name, uint8_t **out, size_t *len)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    *out = NULL;
-    *len = 0;
-    if (!cJSON_IsString(v))
-        return false;
-    size_t n = strlen(v->valuestring);
-    if (n % 2)
-        return false;
-    uint8_t *b = malloc(n / 2 + 1);
-    if (b == NULL)
-        return false;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(v->valuestring[2 * i]), lo = hexval(v->valuestring[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free(b);
-            return false;
-        }
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *out = b;
-    *len = n / 2;
-    return true;
-}
 
 static bool same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
@@ -79,9 +43,9 @@ static bool run_keygen(enum ch_mlkem_param ps, const cJSON *t, bool valid)
     uint8_t gek[CH_MLKEM_MAX_EK_BYTES], gdk[CH_MLKEM_MAX_DK_BYTES];
     bool ok = false;
 
-    get_hex(t, "seed", &seed, &sl);
-    get_hex(t, "ek", &ek, &ekl);
-    get_hex(t, "dk", &dk, &dkl);
+    ch_vec_hex(t, "seed", &seed, &sl);
+    ch_vec_hex(t, "ek", &ek, &ekl);
+    ch_vec_hex(t, "dk", &dk, &dkl);
     if (seed != NULL && sl == CH_MLKEM_SEED_BYTES &&
         ch_mlkem_keypair_from_seed(ps, gek, gdk, seed) == CH_PQC_OK)
         ok = ek != NULL && dk != NULL && same(gek, ch_mlkem_ek_bytes(ps), ek, ekl) &&
@@ -101,10 +65,10 @@ static bool run_decaps_seed(enum ch_mlkem_param ps, const cJSON *t, bool valid)
     uint8_t gek[CH_MLKEM_MAX_EK_BYTES], gdk[CH_MLKEM_MAX_DK_BYTES], gk[CH_MLKEM_SS_BYTES];
     bool ok = false;
 
-    get_hex(t, "seed", &seed, &sl);
-    get_hex(t, "ek", &ek, &ekl);
-    get_hex(t, "c", &c, &cl);
-    get_hex(t, "K", &k, &kl);
+    ch_vec_hex(t, "seed", &seed, &sl);
+    ch_vec_hex(t, "ek", &ek, &ekl);
+    ch_vec_hex(t, "c", &c, &cl);
+    ch_vec_hex(t, "K", &k, &kl);
     if (seed == NULL || c == NULL || sl != CH_MLKEM_SEED_BYTES)
         goto out; /* rejected: wrong seed length */
     if (ch_mlkem_keypair_from_seed(ps, gek, gdk, seed) != CH_PQC_OK)
@@ -130,10 +94,10 @@ static bool run_encaps(enum ch_mlkem_param ps, const cJSON *t, bool valid)
     uint8_t gc[CH_MLKEM_MAX_CT_BYTES], gk[CH_MLKEM_SS_BYTES];
     bool ok = false;
 
-    get_hex(t, "ek", &ek, &ekl);
-    get_hex(t, "m", &m, &ml);
-    get_hex(t, "c", &c, &cl);
-    get_hex(t, "K", &k, &kl);
+    ch_vec_hex(t, "ek", &ek, &ekl);
+    ch_vec_hex(t, "m", &m, &ml);
+    ch_vec_hex(t, "c", &c, &cl);
+    ch_vec_hex(t, "K", &k, &kl);
     if (ek != NULL && m != NULL && ml == 32 &&
         ch_mlkem_encaps_derand(ps, gc, gk, ek, ekl, m) == CH_PQC_OK)
         ok = c != NULL && k != NULL && same(gc, ch_mlkem_ct_bytes(ps), c, cl) &&
@@ -153,37 +117,15 @@ static bool run_decaps_expanded(enum ch_mlkem_param ps, const cJSON *t, bool val
     uint8_t gk[CH_MLKEM_SS_BYTES];
     bool ok = false;
 
-    get_hex(t, "dk", &dk, &dkl);
-    get_hex(t, "c", &c, &cl);
-    get_hex(t, "K", &k, &kl);
+    ch_vec_hex(t, "dk", &dk, &dkl);
+    ch_vec_hex(t, "c", &c, &cl);
+    ch_vec_hex(t, "K", &k, &kl);
     if (dk != NULL && c != NULL && ch_mlkem_decaps(ps, gk, c, cl, dk, dkl) == CH_PQC_OK)
         ok = k != NULL && same(gk, sizeof gk, k, kl);
     free(dk);
     free(c);
     free(k);
     return ok == valid;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    long n = ftell(f);
-    rewind(f);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b != NULL)
-        b[n] = '\0';
-    fclose(f);
-    return b;
 }
 
 int main(int argc, char **argv)
@@ -193,7 +135,7 @@ int main(int argc, char **argv)
         return 2;
     }
     file = argv[1];
-    char *text = slurp(file);
+    char *text = ch_vec_read_file(file);
     if (text == NULL) {
         fprintf(stderr, "%s: cannot read\n", file);
         return 2;
