@@ -356,8 +356,20 @@ static void test_hmac(void **state)
     mac[0] ^= 1;
     assert_int_equal(F->C_VerifyMessage(S, NULL, 0, data, 28, mac, 32), CKR_SIGNATURE_INVALID);
     assert_int_equal(F->C_MessageVerifyFinal(S), CKR_OK);
-    /* An AES key is not an HMAC key. */
+    /* An AES key is not an HMAC key; a CKK_SHA256_HMAC key serves SHA-256 HMAC only. */
     assert_int_equal(F->C_SignInit(S, &m, aes), CKR_KEY_TYPE_INCONSISTENT);
+    CK_KEY_TYPE hkt = CKK_SHA256_HMAC;
+    CK_ULONG hlen = 32;
+    CK_MECHANISM gm = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
+    CK_ATTRIBUTE ht[] = {ATTR(CKA_KEY_TYPE, &hkt), ATTR(CKA_VALUE_LEN, &hlen), ATTR(CKA_SIGN, &yes)};
+    CK_OBJECT_HANDLE hk;
+    assert_int_equal(F->C_GenerateKey(S, &gm, ht, 3, &hk), CKR_OK);
+    assert_int_equal(F->C_SignInit(S, &m, hk), CKR_OK);
+    ml = sizeof(mac);
+    assert_int_equal(F->C_Sign(S, data, 28, mac, &ml), CKR_OK);
+    CK_MECHANISM m384 = {CKM_SHA384_HMAC, NULL, 0};
+    assert_int_equal(F->C_SignInit(S, &m384, hk), CKR_KEY_TYPE_INCONSISTENT);
+    (void)F->C_DestroyObject(S, hk);
     (void)F->C_DestroyObject(S, k);
 }
 
