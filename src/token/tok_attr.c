@@ -22,6 +22,7 @@
 #define T_EC 0x02u /* CKK_EC, CKK_EC_EDWARDS, CKK_EC_MONTGOMERY */
 #define T_SYM 0x04u
 #define T_PQC 0x08u
+#define T_KEM 0x10u /* CKK_ML_KEM (also in T_PQC) */
 
 /* Value kinds. */
 enum vk { V_BYTES, V_BOOL, V_ULONG, V_DATE, V_TMPL, V_MECHS };
@@ -103,7 +104,10 @@ static const struct row rows[] = {
     {CKA_TRUSTED, O_PUB | O_SEC, T_ANY, V_BOOL, P_SO, 0},
     {CKA_WRAP_TEMPLATE, O_PUB | O_SEC, T_ANY, V_TMPL, 0, NODEF},
     {CKA_PUBLIC_KEY_INFO, O_PUB | O_PRIV, T_ANY, V_BYTES, 0, DEMPTY},
-    {CKA_ENCAPSULATE, O_PUB, T_PQC, V_BOOL, 0, 1},
+    /* 3.2 makes CKA_ENCAPSULATE/DECAPSULATE common to all public/private keys; they default to
+     * TRUE only for KEM key types (the first matching row gives the default). */
+    {CKA_ENCAPSULATE, O_PUB, T_KEM, V_BOOL, 0, 1},
+    {CKA_ENCAPSULATE, O_PUB, T_ANY, V_BOOL, 0, 0},
     /* Private keys (§4.12) and secret keys (§4.13). */
     {CKA_SENSITIVE, O_PRIV | O_SEC, T_ANY, V_BOOL, P_TO_TRUE, 1},
     {CKA_DECRYPT, O_PRIV | O_SEC, T_ANY, V_BOOL, 0, 1},
@@ -118,7 +122,8 @@ static const struct row rows[] = {
     {CKA_UNWRAP_TEMPLATE, O_PRIV | O_SEC, T_ANY, V_TMPL, 0, NODEF},
     {CKA_DERIVE_TEMPLATE, O_PRIV | O_SEC, T_ANY, V_TMPL, 0, NODEF},
     {CKA_ALWAYS_AUTHENTICATE, O_PRIV, T_ANY, V_BOOL, 0, 0},
-    {CKA_DECAPSULATE, O_PRIV, T_PQC, V_BOOL, 0, 1},
+    {CKA_DECAPSULATE, O_PRIV, T_KEM, V_BOOL, 0, 1},
+    {CKA_DECAPSULATE, O_PRIV, T_ANY, V_BOOL, 0, 0},
     {CKA_CHECK_VALUE, O_SEC, T_ANY, V_BYTES, 0, NODEF},
     {CKA_VALUE, O_SEC, T_ANY, V_BYTES, P_REQ | P_NOGEN | P_RO | P_SECRET, NODEF},
     {CKA_VALUE_LEN, O_SEC, T_ANY, V_ULONG, P_RO, NODEF},
@@ -174,6 +179,7 @@ static unsigned family_bit(CK_KEY_TYPE k)
     case CKK_EC_MONTGOMERY:
         return T_EC;
     case CKK_ML_KEM:
+        return T_PQC | T_KEM;
     case CKK_ML_DSA:
     case CKK_SLH_DSA:
         return T_PQC;
