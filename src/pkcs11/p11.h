@@ -110,7 +110,7 @@ CH_MUST_CHECK static inline CK_RV ch_p11_out_end(CK_RV rv, size_t len, CK_ULONG 
 /* The three static function lists (p11_lists.c) and the interface table built on them. */
 extern const CK_FUNCTION_LIST ch_p11_list_240;
 extern const CK_FUNCTION_LIST_3_0 ch_p11_list_300;
-extern const CK_FUNCTION_LIST_3_2 ch_p11_list_320;
+extern const CK_FUNCTION_LIST_3_2 *const ch_p11_list_320;
 
 /* C_WaitForSlotEvent support (p11_general.c): C_Finalize calls this after the module is down
  * so that a blocked C_WaitForSlotEvent returns CKR_CRYPTOKI_NOT_INITIALIZED. */

@@ -6,6 +6,8 @@
 
 #include "pkcs11/p11.h"
 
+#include "craton_hsm/craton_hsm.h"
+
 /* ---- PKCS#11 3.2 functions we do not implement ------------------------------------------- */
 /* The 3.2 layout has slots for them; the spec lets a library answer
  * CKR_FUNCTION_NOT_SUPPORTED for a function it does not support. They are not exported. */
@@ -51,6 +53,21 @@ static CK_RV unsup_async_get_id(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR name, CK_UL
 
 static CK_RV unsup_async_join(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR name, CK_ULONG id,
                               CK_BYTE_PTR data, CK_ULONG len)
+{
+    return CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+static CK_RV unsup_wrap_authenticated(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
+                                      CK_OBJECT_HANDLE k, CK_BYTE_PTR ad, CK_ULONG ad_len,
+                                      CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+    return CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+static CK_RV unsup_unwrap_authenticated(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+                                        CK_OBJECT_HANDLE uk, CK_BYTE_PTR in, CK_ULONG in_len,
+                                        CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_BYTE_PTR ad,
+                                        CK_ULONG ad_len, CK_OBJECT_HANDLE_PTR out)
 {
     return CKR_FUNCTION_NOT_SUPPORTED;
 }
@@ -115,21 +132,31 @@ const CK_FUNCTION_LIST_3_0 ch_p11_list_300 = {
     CH_P11_FUNCTIONS_300,
 };
 
-const CK_FUNCTION_LIST_3_2 ch_p11_list_320 = {
-    .version = {3, 2},
-    CH_P11_FUNCTIONS_240,
-    CH_P11_FUNCTIONS_300,
-    .C_EncapsulateKey = C_EncapsulateKey,
-    .C_DecapsulateKey = C_DecapsulateKey,
-    .C_VerifySignatureInit = unsup_verify_signature_init,
-    .C_VerifySignature = unsup_verify_signature,
-    .C_VerifySignatureUpdate = unsup_verify_signature_update,
-    .C_VerifySignatureFinal = unsup_verify_signature_final,
-    .C_GetSessionValidationFlags = unsup_get_session_validation_flags,
-    .C_AsyncComplete = unsup_async_complete,
-    .C_AsyncGetID = unsup_async_get_id,
-    .C_AsyncJoin = unsup_async_join,
+/* The 3.2 list as the spec lays it out (102 entries), followed by the two authenticated-wrap
+ * entries that some 3.2 headers append (NSS's among them): an application built with such a
+ * header reads 104 entries, so we provide them (answering CKR_FUNCTION_NOT_SUPPORTED) rather
+ * than let it read past our table. */
+static const struct ch_function_list_3_2_ext list_320_ext = {
+    .base =
+        {
+            .version = {3, 2},
+            CH_P11_FUNCTIONS_240,
+            CH_P11_FUNCTIONS_300,
+            .C_EncapsulateKey = C_EncapsulateKey,
+            .C_DecapsulateKey = C_DecapsulateKey,
+            .C_VerifySignatureInit = unsup_verify_signature_init,
+            .C_VerifySignature = unsup_verify_signature,
+            .C_VerifySignatureUpdate = unsup_verify_signature_update,
+            .C_VerifySignatureFinal = unsup_verify_signature_final,
+            .C_GetSessionValidationFlags = unsup_get_session_validation_flags,
+            .C_AsyncComplete = unsup_async_complete,
+            .C_AsyncGetID = unsup_async_get_id,
+            .C_AsyncJoin = unsup_async_join,
+        },
+    .C_WrapKeyAuthenticated = unsup_wrap_authenticated,
+    .C_UnwrapKeyAuthenticated = unsup_unwrap_authenticated,
 };
+const CK_FUNCTION_LIST_3_2 *const ch_p11_list_320 = &list_320_ext.base;
 
 /* ---- interfaces ---------------------------------------------------------------------------- */
 
@@ -141,7 +168,7 @@ const CK_FUNCTION_LIST_3_2 ch_p11_list_320 = {
  * promise (a fork child must call C_Initialize again). */
 static const CK_INTERFACE interfaces[] = {
     {(CK_UTF8CHAR_PTR)CH_P11_IFACE_NAME, (CK_VOID_PTR)&ch_p11_list_300, 0},
-    {(CK_UTF8CHAR_PTR)CH_P11_IFACE_NAME, (CK_VOID_PTR)&ch_p11_list_320, 0},
+    {(CK_UTF8CHAR_PTR)CH_P11_IFACE_NAME, (CK_VOID_PTR)&list_320_ext.base, 0},
     {(CK_UTF8CHAR_PTR)CH_P11_IFACE_NAME, (CK_VOID_PTR)&ch_p11_list_240, 0},
 };
 
