@@ -556,7 +556,7 @@ static CK_RV dsa_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM 
     (void)priv_t;
     CH_CHECK(m->pParameter == NULL && m->ulParameterLen == 0, CKR_MECHANISM_PARAM_INVALID);
     CH_CHECK(ch_mech_tmpl_ulong(pub_t, CKA_PARAMETER_SET, &ps), CKR_TEMPLATE_INCOMPLETE);
-    CH_CHECK(set_of(ps, &set), CKR_ATTRIBUTE_VALUE_INVALID);
+    CH_CHECK(set_of(ps, &set), CKR_PARAMETER_SET_NOT_SUPPORTED);
     sk = ch_secmem_alloc(CH_MLDSA_SK_MAX_BYTES);
     CH_CHECK(sk != NULL, CKR_HOST_MEMORY);
     CH_TRY_OUT(ch_drbg_generate(xi, sizeof(xi)));

@@ -185,6 +185,13 @@ static void test_mldsa(void **state)
         gen_pair(CKM_ML_DSA_KEY_PAIR_GEN, CKK_ML_DSA, sets[i].ps, CKA_VERIFY, CKA_SIGN, &pub,
                  &priv);
         assert_int_equal(attr_len(pub, CKA_VALUE), sets[i].pk);
+        /* Signature keys carry no KEM usage unless asked for. */
+        CK_BBOOL enc = CK_TRUE, dec = CK_TRUE;
+        CK_ATTRIBUTE ea = ATTR(CKA_ENCAPSULATE, &enc), da = ATTR(CKA_DECAPSULATE, &dec);
+        assert_int_equal(F->C_GetAttributeValue(S, pub, &ea, 1), CKR_OK);
+        assert_int_equal(F->C_GetAttributeValue(S, priv, &da, 1), CKR_OK);
+        assert_false(enc);
+        assert_false(dec);
         sign_suite(CKM_ML_DSA, pub, priv, sets[i].sig);
         if (i == 1)
             sign_suite(CKM_HASH_ML_DSA_SHA3_256, pub, priv, sets[i].sig);
