@@ -287,7 +287,122 @@ out:
     return rv;
 }
 
+/* ---- simple derivations (PKCS#11 3.0 §2.42 / 3.2 "Miscellaneous simple key derivation") ---
+ * Not approved. They can reveal a base key's bits, so the derived key keeps the base key's
+ * protection: sensitive if the base is, non-extractable if the base is (a template asking for
+ * less is inconsistent). */
+
+static bool key_bool(const struct ch_mech_key *k, CK_ATTRIBUTE_TYPE t, bool dflt)
+{
+    const uint8_t *v;
+    size_t l;
+    if (!ch_mech_key_attr(k, t, &v, &l) || l != sizeof(CK_BBOOL))
+        return dflt;
+    return v[0] != CK_FALSE;
+}
+
+static CK_RV inherit(const struct ch_mech_key *base, const struct ch_mech_tmpl *t,
+                     struct ch_attr_list *out)
+{
+    const void *v;
+    size_t l;
+    if (key_bool(base, CKA_SENSITIVE, false)) {
+        if (ch_mech_tmpl_find(t, CKA_SENSITIVE, &v, &l))
+            CH_CHECK(l == sizeof(CK_BBOOL) && *(const CK_BBOOL *)v != CK_FALSE,
+                     CKR_TEMPLATE_INCONSISTENT);
+        CH_TRY(ch_attr_list_add_bool(out, CKA_SENSITIVE, true));
+    }
+    if (!key_bool(base, CKA_EXTRACTABLE, true)) {
+        if (ch_mech_tmpl_find(t, CKA_EXTRACTABLE, &v, &l))
+            CH_CHECK(l == sizeof(CK_BBOOL) && *(const CK_BBOOL *)v == CK_FALSE,
+                     CKR_TEMPLATE_INCONSISTENT);
+        CH_TRY(ch_attr_list_add_bool(out, CKA_EXTRACTABLE, false));
+    }
+    return CKR_OK;
+}
+
+/* Length of a simply derived key: CKA_VALUE_LEN (at most `avail`), else `avail` when the
+ * template names no key type or a generic secret and `natural` allows it. */
+static CK_RV simple_len(const struct ch_mech_tmpl *t, size_t avail, bool natural, size_t *len,
+                        CK_KEY_TYPE *kt)
+{
+    CK_ULONG v, k = CKK_GENERIC_SECRET;
+    bool has_kt = ch_mech_tmpl_ulong(t, CKA_KEY_TYPE, &k);
+    if (ch_mech_tmpl_ulong(t, CKA_VALUE_LEN, &v)) {
+        CH_CHECK(v >= 1 && v <= avail, CKR_KEY_SIZE_RANGE);
+    } else {
+        CH_CHECK(natural && (!has_kt || k == CKK_GENERIC_SECRET) && avail > 0,
+                 CKR_TEMPLATE_INCOMPLETE);
+        v = avail;
+    }
+    if (k == CKK_AES)
+        CH_CHECK(v == 16 || v == 24 || v == 32, CKR_TEMPLATE_INCONSISTENT);
+    *len = v;
+    *kt = k;
+    return CKR_OK;
+}
+
+static CK_RV simple_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                           const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
+                           struct ch_attr_list *out)
+{
+    const uint8_t *b, *data = NULL;
+    size_t bl, dl = 0, avail, len;
+    CK_ULONG bit = 0;
+    CK_KEY_TYPE kt;
+    CK_RV rv;
+    CH_TRY(ch_mech_sym_value(base, &b, &bl));
+    if (d->type == CKM_EXTRACT_KEY_FROM_KEY) {
+        CH_CHECK(m->pParameter != NULL && m->ulParameterLen == sizeof(CK_EXTRACT_PARAMS),
+                 CKR_MECHANISM_PARAM_INVALID);
+        memcpy(&bit, m->pParameter, sizeof(bit));
+        avail = bl;
+    } else {
+        CH_CHECK(m->pParameter != NULL &&
+                     m->ulParameterLen == sizeof(CK_KEY_DERIVATION_STRING_DATA),
+                 CKR_MECHANISM_PARAM_INVALID);
+        const CK_KEY_DERIVATION_STRING_DATA *sd = m->pParameter;
+        CH_CHECK(sd->pData != NULL || sd->ulLen == 0, CKR_MECHANISM_PARAM_INVALID);
+        data = sd->pData;
+        dl = sd->ulLen;
+        avail = d->type == CKM_XOR_BASE_AND_DATA ? (bl < dl ? bl : dl) : bl + dl;
+    }
+    CH_TRY(simple_len(tmpl, avail, d->type != CKM_EXTRACT_KEY_FROM_KEY, &len, &kt));
+    CH_TRY(inherit(base, tmpl, out));
+    uint8_t *v = ch_secmem_alloc(avail);
+    CH_CHECK(v != NULL, CKR_HOST_MEMORY);
+    switch (d->type) {
+    case CKM_CONCATENATE_BASE_AND_DATA:
+        memcpy(v, b, bl);
+        if (dl > 0)
+            memcpy(v + bl, data, dl);
+        break;
+    case CKM_CONCATENATE_DATA_AND_BASE:
+        if (dl > 0)
+            memcpy(v, data, dl);
+        memcpy(v + dl, b, bl);
+        break;
+    case CKM_XOR_BASE_AND_DATA:
+        for (size_t i = 0; i < avail; i++)
+            v[i] = (uint8_t)(b[i] ^ data[i]);
+        break;
+    default: { /* bits b[(bit + j) mod 8*bl], b0 = the most significant bit of the first byte */
+        size_t nbits = bl * 8;
+        for (size_t j = 0; j < len * 8; j++) {
+            size_t src = (size_t)((bit + j) % nbits);
+            unsigned x = b[src / 8] >> (7 - src % 8) & 1;
+            v[j / 8] = (uint8_t)(v[j / 8] | x << (7 - j % 8));
+        }
+        break;
+    }
+    }
+    rv = put_key(tmpl, kt, v, len, out);
+    ch_secmem_free(v);
+    return rv;
+}
+
 static const struct ch_mech_ops hkdf_ops = {.derive = hkdf_derive};
+static const struct ch_mech_ops simple_ops = {.derive = simple_derive};
 static const struct ch_mech_ops sp108_ops = {.derive = sp108_derive};
 static const struct ch_mech_ops pbkdf2_ops = {.generate_key = pbkdf2_generate};
 
@@ -296,6 +411,13 @@ static const struct ch_mech_desc rows[] = {
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &hkdf_ops},
     {.type = CKM_SP800_108_COUNTER_KDF, .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096,
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &sp108_ops},
+#define SIMPLE_ROW(mech)                                                                           \
+    {.type = (mech), .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096, .approved = false,        \
+     .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &simple_ops}
+    SIMPLE_ROW(CKM_CONCATENATE_BASE_AND_DATA),
+    SIMPLE_ROW(CKM_CONCATENATE_DATA_AND_BASE),
+    SIMPLE_ROW(CKM_XOR_BASE_AND_DATA),
+    SIMPLE_ROW(CKM_EXTRACT_KEY_FROM_KEY),
     {.type = CKM_PKCS5_PBKD2, .flags = CKF_GENERATE, .min_key = 1, .max_key = KDF_MAX_OUT,
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &pbkdf2_ops},
 };

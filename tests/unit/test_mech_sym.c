@@ -41,9 +41,10 @@ static CK_OBJECT_HANDLE import(CK_KEY_TYPE kt, const CK_BYTE *v, size_t len)
     CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls),    ATTR(CKA_KEY_TYPE, &kt),
                         ATTRN(CKA_VALUE, v, len), ATTR(CKA_SIGN, &yes),
                         ATTR(CKA_VERIFY, &yes),   ATTR(CKA_DERIVE, &yes),
-                        ATTR(CKA_ENCRYPT, &yes),  ATTR(CKA_DECRYPT, &yes)};
+                        ATTR(CKA_ENCRYPT, &yes),  ATTR(CKA_DECRYPT, &yes),
+                        ATTR(CKA_SENSITIVE, &no), ATTR(CKA_EXTRACTABLE, &yes)};
     CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-    assert_int_equal(F->C_CreateObject(S, t, 8, &h), CKR_OK);
+    assert_int_equal(F->C_CreateObject(S, t, 10, &h), CKR_OK);
     return h;
 }
 
@@ -893,6 +894,71 @@ static void test_ccm(void **state)
     (void)F->C_DestroyObject(S, k);
 }
 
+/* Simple derivations with the spec's examples (PKCS#11 3.2 "Miscellaneous simple key
+ * derivation"), and the base key's protection carried over. */
+static void test_simple_derive(void **state)
+{
+    (void)state;
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE gk = CKK_GENERIC_SECRET;
+    CK_BYTE bv[4] = {0x01, 0x23, 0x45, 0x67}, dv[4] = {0x89, 0xab, 0xcd, 0xef}, out[16];
+    CK_OBJECT_HANDLE base = import(CKK_GENERIC_SECRET, bv, 4), d;
+    CK_KEY_DERIVATION_STRING_DATA sd = {dv, 4};
+    CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_SENSITIVE, &no),
+                        ATTR(CKA_EXTRACTABLE, &yes)};
+    CK_MECHANISM m = {CKM_CONCATENATE_BASE_AND_DATA, &sd, sizeof(sd)};
+    static const CK_BYTE cat[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    assert_int_equal(F->C_DeriveKey(S, &m, base, t, 3, &d), CKR_OK);
+    assert_int_equal(value(d, out, sizeof(out)), 8);
+    assert_memory_equal(out, cat, 8);
+    CK_ULONG kt = 0;
+    CK_ATTRIBUTE ka = ATTR(CKA_KEY_TYPE, &kt);
+    assert_int_equal(F->C_GetAttributeValue(S, d, &ka, 1), CKR_OK);
+    assert_int_equal(kt, CKK_GENERIC_SECRET);
+    m.mechanism = CKM_CONCATENATE_DATA_AND_BASE;
+    assert_int_equal(F->C_DeriveKey(S, &m, base, t, 3, &d), CKR_OK);
+    assert_int_equal(value(d, out, sizeof(out)), 8);
+    assert_memory_equal(out, cat + 4, 4);
+    assert_memory_equal(out + 4, cat, 4);
+    m.mechanism = CKM_XOR_BASE_AND_DATA;
+    assert_int_equal(F->C_DeriveKey(S, &m, base, t, 3, &d), CKR_OK);
+    assert_int_equal(value(d, out, sizeof(out)), 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(out[i], bv[i] ^ dv[i]);
+    /* A length beyond what the inputs give. */
+    CK_ULONG len = 9;
+    CK_ATTRIBUTE tl[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &gk), ATTR(CKA_VALUE_LEN, &len)};
+    m.mechanism = CKM_CONCATENATE_BASE_AND_DATA;
+    assert_int_equal(F->C_DeriveKey(S, &m, base, tl, 3, &d), CKR_KEY_SIZE_RANGE);
+    /* Extract: 0x329F84A9 from bit 21, 2 bytes -> 0x9526. */
+    CK_BYTE ev[4] = {0x32, 0x9f, 0x84, 0xa9};
+    CK_OBJECT_HANDLE eb = import(CKK_GENERIC_SECRET, ev, 4);
+    CK_EXTRACT_PARAMS bit = 21;
+    CK_MECHANISM em = {CKM_EXTRACT_KEY_FROM_KEY, &bit, sizeof(bit)};
+    len = 2;
+    CK_ATTRIBUTE te[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_VALUE_LEN, &len), ATTR(CKA_SENSITIVE, &no),
+                         ATTR(CKA_EXTRACTABLE, &yes)};
+    assert_int_equal(F->C_DeriveKey(S, &em, eb, te, 4, &d), CKR_OK);
+    assert_int_equal(value(d, out, sizeof(out)), 2);
+    assert_int_equal(out[0], 0x95);
+    assert_int_equal(out[1], 0x26);
+    assert_int_equal(F->C_DeriveKey(S, &em, eb, te, 1, &d), CKR_TEMPLATE_INCOMPLETE);
+    /* A sensitive base: the derived key is sensitive too; asking for less is refused. */
+    CK_ATTRIBUTE st[] = {ATTR(CKA_CLASS, &cls),       ATTR(CKA_KEY_TYPE, &gk),
+                         ATTRN(CKA_VALUE, bv, 4),     ATTR(CKA_SENSITIVE, &yes),
+                         ATTR(CKA_DERIVE, &yes)};
+    CK_OBJECT_HANDLE sb;
+    assert_int_equal(F->C_CreateObject(S, st, 5, &sb), CKR_OK);
+    assert_int_equal(F->C_DeriveKey(S, &m, sb, t, 3, &d), CKR_TEMPLATE_INCONSISTENT);
+    assert_int_equal(F->C_DeriveKey(S, &m, sb, t, 1, &d), CKR_OK);
+    CK_BBOOL sens = CK_FALSE;
+    CK_ATTRIBUTE sa = ATTR(CKA_SENSITIVE, &sens);
+    assert_int_equal(F->C_GetAttributeValue(S, d, &sa, 1), CKR_OK);
+    assert_int_equal(sens, CK_TRUE);
+    CK_ATTRIBUTE va = {CKA_VALUE, out, sizeof(out)};
+    assert_int_equal(F->C_GetAttributeValue(S, d, &va, 1), CKR_ATTRIBUTE_SENSITIVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -901,7 +967,7 @@ int main(void)
         cmocka_unit_test(test_hmac),           cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
         cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
-        cmocka_unit_test(test_ccm),
+        cmocka_unit_test(test_ccm),            cmocka_unit_test(test_simple_derive),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
