@@ -277,6 +277,7 @@ enum ch_aes_mode {
     CH_AES_CBC,     /* SP 800-38A §6.2 (no padding here: the mechanism pads) */
     CH_AES_CTR,     /* SP 800-38A §6.5, full 128-bit big-endian increment */
     CH_AES_GCM,     /* SP 800-38D */
+    CH_AES_CTS,     /* CBC with ciphertext stealing, CS3 (SP 800-38A Addendum), one update */
     CH_AES_MODE_COUNT_
 };
 
@@ -295,7 +296,8 @@ CH_MUST_CHECK CK_RV ch_crypto_aes_start(struct ch_aes_key *k, enum ch_aes_mode m
 CH_MUST_CHECK CK_RV ch_crypto_aes_dup(const struct ch_aes *c, struct ch_aes **out);
 /* GCM additional data, before any update. */
 CH_MUST_CHECK CK_RV ch_crypto_aes_aad(struct ch_aes *c, const uint8_t *aad, size_t len);
-/* Writes exactly len bytes to out (ECB/CBC: len a multiple of 16). out may alias in. */
+/* Writes exactly len bytes to out (ECB/CBC: len a multiple of 16; CTS: the whole message,
+ * >= 16 bytes, in one call). out may alias in. */
 CH_MUST_CHECK CK_RV ch_crypto_aes_update(struct ch_aes *c, const uint8_t *in, size_t len,
                                          uint8_t *out);
 /* GCM encryption: the tag's first tag_len (1..16) bytes. */

@@ -40,6 +40,7 @@ static const char *const mode_names[CH_AES_MODE_COUNT_][3] = {
     [CH_AES_CBC] = {"AES-128-CBC", "AES-192-CBC", "AES-256-CBC"},
     [CH_AES_CTR] = {"AES-128-CTR", "AES-192-CTR", "AES-256-CTR"},
     [CH_AES_GCM] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"},
+    [CH_AES_CTS] = {"AES-128-CBC-CTS", "AES-192-CBC-CTS", "AES-256-CBC-CTS"},
 };
 
 static int size_index(size_t key_len)
@@ -108,6 +109,14 @@ static EVP_CIPHER_CTX *template_of(struct ch_aes_key *k, enum ch_aes_mode m, boo
         ctx = NULL;
     } else if (m == CH_AES_ECB || m == CH_AES_CBC) {
         (void)EVP_CIPHER_CTX_set_padding(ctx, 0);
+    } else if (m == CH_AES_CTS) {
+        OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string(OSSL_CIPHER_PARAM_CTS_MODE,
+                                                            (char *)OSSL_CIPHER_CTS_MODE_CS3, 0),
+                           OSSL_PARAM_construct_end()};
+        if (EVP_CIPHER_CTX_set_params(ctx, p) != 1) {
+            EVP_CIPHER_CTX_free(ctx);
+            ctx = NULL;
+        }
     }
     EVP_CIPHER_free(c); /* the context keeps its own reference */
     k->tmpl[m][e] = ctx;
@@ -191,6 +200,7 @@ CK_RV ch_crypto_aes_update(struct ch_aes *c, const uint8_t *in, size_t len, uint
     CH_CHECK(len_ok(len), CKR_DATA_LEN_RANGE);
     CH_CHECK((c->mode != CH_AES_ECB && c->mode != CH_AES_CBC) || len % 16 == 0,
              CKR_DATA_LEN_RANGE);
+    CH_CHECK(c->mode != CH_AES_CTS || len >= 16, CKR_DATA_LEN_RANGE);
     if (len == 0)
         return CKR_OK;
     int n = 0;

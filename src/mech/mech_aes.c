@@ -15,7 +15,7 @@
 #include "util/ch_secmem.h"
 #include "util/ch_wipe.h"
 
-enum aes_kind { K_ECB = 0, K_CBC, K_CBC_PAD, K_CTR, K_GCM, K_WRAP, K_WRAP_PAD, K_CCM };
+enum aes_kind { K_ECB = 0, K_CBC, K_CBC_PAD, K_CTR, K_GCM, K_WRAP, K_WRAP_PAD, K_CCM, K_CTS };
 
 #define GCM_MAX_IV 128
 /* SP 800-38D §8.3: at most 2^32 invocations with random (or generated) IVs per key. */
@@ -260,6 +260,7 @@ static CK_RV aes_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
         break;
     case K_CBC:
     case K_CBC_PAD:
+    case K_CTS:
         CH_CHECK_OUT(p != NULL && pl == 16, CKR_MECHANISM_PARAM_INVALID);
         memcpy(op->iv, p, 16);
         op->iv_len = 16;
@@ -362,6 +363,8 @@ static enum ch_aes_mode mode_of(enum aes_kind k)
         return CH_AES_CBC;
     case K_CTR:
         return CH_AES_CTR;
+    case K_CTS:
+        return CH_AES_CTS;
     default:
         return CH_AES_GCM;
     }
@@ -485,6 +488,10 @@ static CK_RV aes_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len,
         break;
     case K_CCM:
         return ccm_run(op, in, in_len, out, out_len);
+    case K_CTS: /* single-part only (§ AES-CTS: "no final part") */
+        CH_CHECK(in_len >= 16, len_range(op));
+        need = in_len;
+        break;
     case K_GCM:
         CH_CHECK(op->enc || in_len >= op->tag_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
         if (!op->enc)
@@ -1101,6 +1108,7 @@ static const struct ch_mech_desc rows[] = {
     AES_ROW(CKM_AES_CTR, ENC_DEC, K_CTR),
     AES_ROW(CKM_AES_GCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_GCM),
     AES_ROW(CKM_AES_CCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_CCM),
+    AES_ROW(CKM_AES_CTS, ENC_DEC, K_CTS),
     AES_ROW(CKM_AES_KEY_WRAP, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP),
     AES_ROW(CKM_AES_KEY_WRAP_PAD, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP_PAD),
 #ifdef CKM_AES_KEY_WRAP_KWP

@@ -959,6 +959,42 @@ static void test_simple_derive(void **state)
     assert_int_equal(F->C_GetAttributeValue(S, d, &va, 1), CKR_ATTRIBUTE_SENSITIVE);
 }
 
+/* AES-CTS (CS3): RFC 3962 Appendix B first vector (17 bytes) and a 23-byte value from an
+ * independent Python CS3 construction; exactly one block is plain CBC; < 16 bytes refused. */
+static void test_cts(void **state)
+{
+    (void)state;
+    static const CK_BYTE key[16] = {0x63, 0x68, 0x69, 0x63, 0x6b, 0x65, 0x6e, 0x20,
+                                    0x74, 0x65, 0x72, 0x69, 0x79, 0x61, 0x6b, 0x69};
+    static const CK_BYTE in[23] = {0x49, 0x20, 0x77, 0x6f, 0x75, 0x6c, 0x64, 0x20, 0x6c, 0x69, 0x6b, 0x65,
+                                   0x20, 0x74, 0x68, 0x65, 0x20, 0x47, 0x61, 0x75, 0x27, 0x73, 0x20};
+    static const CK_BYTE want17[17] = {0xc6, 0x35, 0x35, 0x68, 0xf2, 0xbf, 0x8c, 0xb4, 0xd8,
+                                       0xa5, 0x80, 0x36, 0x2d, 0xa7, 0xff, 0x7f, 0x97};
+    static const CK_BYTE want23[23] = {0x52, 0x3d, 0x95, 0xd3, 0x33, 0xd2, 0x23, 0xc0, 0xdd, 0x5d, 0xbb, 0x24,
+                                       0xff, 0x36, 0x6e, 0x93, 0x97, 0x68, 0x72, 0x68, 0xd6, 0xec, 0xcc};
+    CK_BYTE iv[16] = {0}, ct[32], back[32];
+    CK_OBJECT_HANDLE k = import(CKK_AES, key, 16);
+    CK_MECHANISM m = {CKM_AES_CTS, iv, 16};
+    CK_ULONG l = sizeof(ct);
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, (CK_BYTE *)in, 17, ct, &l), CKR_OK);
+    assert_int_equal(l, 17);
+    assert_memory_equal(ct, want17, 17);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, (CK_BYTE *)in, 23, ct, &l), CKR_OK);
+    assert_memory_equal(ct, want23, 23);
+    l = sizeof(back);
+    assert_int_equal(F->C_DecryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Decrypt(S, ct, 23, back, &l), CKR_OK);
+    assert_int_equal(l, 23);
+    assert_memory_equal(back, in, 23);
+    l = sizeof(ct);
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, (CK_BYTE *)in, 15, ct, &l), CKR_DATA_LEN_RANGE);
+    (void)F->C_DestroyObject(S, k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -968,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
         cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
         cmocka_unit_test(test_ccm),            cmocka_unit_test(test_simple_derive),
+        cmocka_unit_test(test_cts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
