@@ -338,7 +338,8 @@ static bool prehash_of(CK_MECHANISM_TYPE h, enum ch_mldsa_prehash *out)
         {CKM_SHA512_224, CH_MLDSA_PH_SHA2_512_224}, {CKM_SHA512_256, CH_MLDSA_PH_SHA2_512_256},
         {CKM_SHA3_224, CH_MLDSA_PH_SHA3_224},     {CKM_SHA3_256, CH_MLDSA_PH_SHA3_256},
         {CKM_SHA3_384, CH_MLDSA_PH_SHA3_384},     {CKM_SHA3_512, CH_MLDSA_PH_SHA3_512},
-        {CH_MECH_PQC_SHAKE128, CH_MLDSA_PH_SHAKE128}, {CH_MECH_PQC_SHAKE256, CH_MLDSA_PH_SHAKE256},
+        {CH_MECH_PQC_SHAKE128, CH_MLDSA_PH_SHAKE128},
+        {CH_MECH_PQC_SHAKE256, CH_MLDSA_PH_SHAKE256},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (map[i].m == h) {

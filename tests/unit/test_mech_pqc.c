@@ -231,6 +231,8 @@ static void test_hash_mldsa(void **state)
     assert_int_equal(F->C_SignInit(S, &none, priv), CKR_MECHANISM_PARAM_INVALID);
 }
 
+static CK_MECHANISM m_pure_slh = {CKM_SLH_DSA, NULL, 0};
+
 static void test_slhdsa(void **state)
 {
     (void)state;
@@ -242,6 +244,21 @@ static void test_slhdsa(void **state)
         assert_int_equal(attr_len(pub, CKA_VALUE), 32);
         if (i == 0) {
             sign_suite(CKM_SLH_DSA, pub, priv, 17088);
+            /* HashSLH-DSA both ways: PH(M) on the token and given by the caller. */
+            CK_BYTE dg[32];
+            CK_ULONG dl = sizeof(dg);
+            CK_MECHANISM md = {CKM_SHA256, NULL, 0};
+            assert_int_equal(F->C_DigestInit(S, &md), CKR_OK);
+            assert_int_equal(F->C_Digest(S, msg, sizeof(msg) - 1, dg, &dl), CKR_OK);
+            CK_MECHANISM mw = {CKM_HASH_SLH_DSA_SHA256, NULL, 0};
+            CK_HASH_SIGN_ADDITIONAL_CONTEXT hp = {CKH_DETERMINISTIC_REQUIRED, NULL, 0, CKM_SHA256};
+            CK_MECHANISM mh = {CKM_HASH_SLH_DSA, &hp, sizeof(hp)};
+            CK_ULONG sl = sign1(&mw, priv, msg, sizeof(msg) - 1, sig);
+            assert_int_equal(verify1(&mh, pub, dg, dl, sig, sl), CKR_OK);
+            sl = sign1(&mh, priv, dg, dl, sig);
+            assert_int_equal(verify1(&mw, pub, msg, sizeof(msg) - 1, sig, sl), CKR_OK);
+            assert_int_equal(verify1(&m_pure_slh, pub, msg, sizeof(msg) - 1, sig, sl),
+                             CKR_SIGNATURE_INVALID);
         } else {
             CK_MECHANISM m = {CKM_HASH_SLH_DSA_SHA256, NULL, 0};
             CK_ULONG sl = sign1(&m, priv, msg, sizeof(msg) - 1, sig);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ACVP ML-DSA sigVer/sigGen, SLH-DSA sigGen and ML-KEM encapDecap vectors through the PKCS#11
- * API of the dlopen'ed module, so the vectors run through the code users call: keys are imported with
- * C_CreateObject (which runs the import checks), then C_Verify (CKM_ML_DSA with the context,
- * CKM_HASH_ML_DSA_<hash> on the message and CKM_HASH_ML_DSA on a C_Digest of it) or
+ * API of the dlopen'ed module, so the vectors run through the code users call: keys are
+ * imported with C_CreateObject (which runs the import checks), then C_Verify (CKM_ML_DSA with
+ * the context, CKM_HASH_ML_DSA_<hash> on the message and CKM_HASH_ML_DSA on a C_Digest of it) or
  * C_DecapsulateKey (the secret key's CKA_VALUE must be the expected k, also for modified
  * ciphertexts: implicit rejection). Key-check groups expect C_CreateObject to accept or refuse
  * the key; encapsulation groups (m cannot be injected through PKCS#11) encapsulate to the
