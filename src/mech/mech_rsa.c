@@ -112,7 +112,7 @@ static bool exponent_ok(const uint8_t *e, size_t len)
     }
     if (len < 3 || len > 32 || (e[len - 1] & 1) == 0)
         return false;
-    return len > 3 || e[0] > 1 || e[1] > 0 || e[2] > 1; /* > 0x010000, odd: >= 65537 */
+    return len > 3 || e[0] > 1 || e[1] > 0 || e[2] > 0; /* > 0x010000, odd: >= 65537 */
 }
 
 static CK_RV rsa_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM *m,

@@ -186,6 +186,13 @@ static void test_keygen_rsa_weak_refused(void **state)
         assert_int_equal(F->C_GenerateKeyPair(S, &m, et, 2, NULL, 0, &pub, &priv),
                          CKR_ATTRIBUTE_VALUE_INVALID);
     }
+    /* The boundary: 65537 given explicitly (as pkcs11-tool and Java do) is accepted, also with
+     * a leading zero byte. */
+    static CK_BYTE f4[] = {1, 0, 1}, f4z[] = {0, 1, 0, 1};
+    CK_ATTRIBUTE ok1[] = {ATTR(CKA_MODULUS_BITS, &bits), ATTRN(CKA_PUBLIC_EXPONENT, f4, 3)};
+    assert_int_equal(F->C_GenerateKeyPair(S, &m, ok1, 2, NULL, 0, &pub, &priv), CKR_OK);
+    CK_ATTRIBUTE ok2[] = {ATTR(CKA_MODULUS_BITS, &bits), ATTRN(CKA_PUBLIC_EXPONENT, f4z, 4)};
+    assert_int_equal(F->C_GenerateKeyPair(S, &m, ok2, 2, NULL, 0, &pub, &priv), CKR_OK);
 }
 
 static void test_keygen_curves(void **state)
