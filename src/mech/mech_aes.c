@@ -780,6 +780,58 @@ static CK_RV kw_param(const struct ch_mech_desc *d, const CK_MECHANISM *m, const
     return CKR_OK;
 }
 
+/* ECB/CBC/CBC-PAD/GCM as wrapping mechanisms (PKCS#11 3.0 §6.10-6.13 tables): the key bytes
+ * are encrypted exactly as C_Encrypt would, through a one-shot operation. */
+static bool cipher_wraps(enum aes_kind k)
+{
+    return k == K_ECB || k == K_CBC || k == K_CBC_PAD || k == K_GCM;
+}
+
+static CK_RV cipher_wrap(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                         const struct ch_mech_key *wrapping, const uint8_t *in, size_t in_len,
+                         uint8_t *out, size_t *out_len)
+{
+    struct ch_mech_op *o;
+    CK_RV rv = aes_init(d, CH_OP_ENCRYPT, m, wrapping, &o);
+    if (rv == CKR_KEY_TYPE_INCONSISTENT)
+        return CKR_WRAPPING_KEY_TYPE_INCONSISTENT;
+    if (rv == CKR_KEY_SIZE_RANGE)
+        return CKR_WRAPPING_KEY_SIZE_RANGE;
+    CH_TRY(rv);
+    rv = aes_oneshot(o, in, in_len, out, out_len);
+    aes_free(o);
+    return rv == CKR_DATA_LEN_RANGE ? CKR_KEY_SIZE_RANGE : rv;
+}
+
+static CK_RV cipher_unwrap(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                           const struct ch_mech_key *unwrapping, const uint8_t *in,
+                           size_t in_len, uint8_t **plain, size_t *plain_len)
+{
+    struct ch_mech_op *o;
+    CH_CHECK(in_len > 0, CKR_WRAPPED_KEY_LEN_RANGE);
+    CK_RV rv = aes_init(d, CH_OP_DECRYPT, m, unwrapping, &o);
+    if (rv == CKR_KEY_TYPE_INCONSISTENT)
+        return CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
+    if (rv == CKR_KEY_SIZE_RANGE)
+        return CKR_UNWRAPPING_KEY_SIZE_RANGE;
+    CH_TRY(rv);
+    uint8_t *buf = ch_secmem_alloc(in_len);
+    size_t n = in_len;
+    rv = buf != NULL ? aes_oneshot(o, in, in_len, buf, &n) : CKR_HOST_MEMORY;
+    aes_free(o);
+    if (rv == CKR_OK && n == 0)
+        rv = CKR_WRAPPED_KEY_INVALID; /* nothing to make a key of */
+    if (rv != CKR_OK) {
+        ch_secmem_free(buf);
+        return rv == CKR_ENCRYPTED_DATA_INVALID       ? CKR_WRAPPED_KEY_INVALID
+               : rv == CKR_ENCRYPTED_DATA_LEN_RANGE ? CKR_WRAPPED_KEY_LEN_RANGE
+                                                    : rv;
+    }
+    *plain = buf;
+    *plain_len = n;
+    return CKR_OK;
+}
+
 static CK_RV aes_wrap(const struct ch_mech_desc *d, const CK_MECHANISM *m,
                       const struct ch_mech_key *wrapping, const uint8_t *key_bytes,
                       size_t key_len, uint8_t *out, size_t *out_len)
@@ -787,6 +839,8 @@ static CK_RV aes_wrap(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     const uint8_t *iv;
     size_t iv_len;
     struct aes_key *ak;
+    if (cipher_wraps((enum aes_kind)d->arg))
+        return cipher_wrap(d, m, wrapping, key_bytes, key_len, out, out_len);
     CH_TRY(kw_param(d, m, &iv, &iv_len));
     CH_CHECK(wrapping->type == CKK_AES, CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
     CK_RV rv = ak_get(wrapping, &ak);
@@ -805,6 +859,8 @@ static CK_RV aes_unwrap(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     const uint8_t *iv;
     size_t iv_len;
     struct aes_key *ak;
+    if (cipher_wraps((enum aes_kind)d->arg))
+        return cipher_unwrap(d, m, unwrapping, in, in_len, plain, plain_len);
     CH_TRY(kw_param(d, m, &iv, &iv_len));
     CH_CHECK(unwrapping->type == CKK_AES, CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
     CK_RV rv = ak_get(unwrapping, &ak);
@@ -1102,11 +1158,12 @@ static const struct ch_mech_desc rows[] = {
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &gen_ops},
     {.type = CKM_GENERIC_SECRET_KEY_GEN, .flags = CKF_GENERATE, .min_key = 8, .max_key = 8192,
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &gen_ops},
-    AES_ROW(CKM_AES_ECB, ENC_DEC, K_ECB),
-    AES_ROW(CKM_AES_CBC, ENC_DEC, K_CBC),
-    AES_ROW(CKM_AES_CBC_PAD, ENC_DEC, K_CBC_PAD),
+    AES_ROW(CKM_AES_ECB, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_ECB),
+    AES_ROW(CKM_AES_CBC, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_CBC),
+    AES_ROW(CKM_AES_CBC_PAD, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_CBC_PAD),
     AES_ROW(CKM_AES_CTR, ENC_DEC, K_CTR),
-    AES_ROW(CKM_AES_GCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_GCM),
+    AES_ROW(CKM_AES_GCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP,
+            K_GCM),
     AES_ROW(CKM_AES_CCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_CCM),
     AES_ROW(CKM_AES_CTS, ENC_DEC, K_CTS),
     AES_ROW(CKM_AES_KEY_WRAP, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP),

@@ -995,6 +995,60 @@ static void test_cts(void **state)
     (void)F->C_DestroyObject(S, k);
 }
 
+/* Block modes and GCM as wrapping mechanisms: a secret key round trip under CBC-PAD and GCM,
+ * a tampered GCM blob refused, and an EC private key (PKCS#8) wrapped with CBC-PAD, unwrapped
+ * and used to sign. */
+static void test_cipher_wrap(void **state)
+{
+    (void)state;
+    CK_OBJECT_HANDLE k, h;
+    assert_int_equal(gen(CKM_GENERIC_SECRET_KEY_GEN, 21, &k), CKR_OK);
+    CK_BYTE v[64], u[64], w[256], iv[16] = {9};
+    size_t vl = value(k, v, sizeof(v));
+    CK_GCM_PARAMS gp = {iv, 12, 96, NULL, 0, 128};
+    CK_MECHANISM ms[] = {{CKM_AES_CBC_PAD, iv, 16}, {CKM_AES_GCM, &gp, sizeof(gp)}};
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &kt), ATTR(CKA_SENSITIVE, &no),
+                        ATTR(CKA_EXTRACTABLE, &yes)};
+    for (int i = 0; i < 2; i++) {
+        CK_ULONG wl = 0;
+        assert_int_equal(F->C_WrapKey(S, &ms[i], aes, k, NULL, &wl), CKR_OK);
+        assert_int_equal(wl, i == 0 ? 32u : 21u + 16u);
+        assert_int_equal(F->C_WrapKey(S, &ms[i], aes, k, w, &wl), CKR_OK);
+        assert_int_equal(F->C_UnwrapKey(S, &ms[i], aes, w, wl, t, 4, &h), CKR_OK);
+        assert_int_equal(value(h, u, sizeof(u)), vl);
+        assert_memory_equal(u, v, vl);
+        w[wl - 1] ^= 1;
+        assert_int_equal(F->C_UnwrapKey(S, &ms[i], aes, w, wl, t, 4, &h), CKR_WRAPPED_KEY_INVALID);
+    }
+    /* ECB needs whole blocks: a 21-byte key does not fit. */
+    CK_MECHANISM ecb = {CKM_AES_ECB, NULL, 0};
+    CK_ULONG wl = sizeof(w);
+    assert_int_equal(F->C_WrapKey(S, &ecb, aes, k, w, &wl), CKR_KEY_SIZE_RANGE);
+
+    /* An EC private key as PKCS#8 under CBC-PAD. */
+    static const CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_MECHANISM km = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {ATTRN(CKA_EC_PARAMS, p256, sizeof(p256)), ATTR(CKA_VERIFY, &yes)};
+    CK_ATTRIBUTE vt[] = {ATTR(CKA_SIGN, &yes), ATTR(CKA_EXTRACTABLE, &yes)};
+    CK_OBJECT_HANDLE pub, priv, back;
+    assert_int_equal(F->C_GenerateKeyPair(S, &km, pt, 2, vt, 2, &pub, &priv), CKR_OK);
+    wl = sizeof(w);
+    assert_int_equal(F->C_WrapKey(S, &ms[0], aes, priv, w, &wl), CKR_OK);
+    CK_OBJECT_CLASS pc = CKO_PRIVATE_KEY;
+    CK_KEY_TYPE ec = CKK_EC;
+    CK_ATTRIBUTE ut[] = {ATTR(CKA_CLASS, &pc), ATTR(CKA_KEY_TYPE, &ec), ATTR(CKA_SIGN, &yes)};
+    assert_int_equal(F->C_UnwrapKey(S, &ms[0], aes, w, wl, ut, 3, &back), CKR_OK);
+    CK_MECHANISM sm = {CKM_ECDSA_SHA256, NULL, 0};
+    CK_BYTE msg[] = "wrapped and back", sig[64];
+    CK_ULONG sl = sizeof(sig);
+    assert_int_equal(F->C_SignInit(S, &sm, back), CKR_OK);
+    assert_int_equal(F->C_Sign(S, msg, sizeof(msg), sig, &sl), CKR_OK);
+    assert_int_equal(F->C_VerifyInit(S, &sm, pub), CKR_OK);
+    assert_int_equal(F->C_Verify(S, msg, sizeof(msg), sig, sl), CKR_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1004,7 +1058,7 @@ int main(void)
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
         cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
         cmocka_unit_test(test_ccm),            cmocka_unit_test(test_simple_derive),
-        cmocka_unit_test(test_cts),
+        cmocka_unit_test(test_cts),            cmocka_unit_test(test_cipher_wrap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
