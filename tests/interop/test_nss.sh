@@ -121,9 +121,10 @@ check "openssl verify: changed leaf refused (signature failure)" sh -c \
      grep -q 'certificate signature failure' '$W/v.txt'"
 
 # pk12util import: NSS derives the PBES2 key on our token (CKM_PKCS5_PBKD2) and unwraps the
-# encrypted PKCS#8 key into it with C_UnwrapKey(CKM_AES_CBC_PAD). Only when the module offers
-# that unwrap; otherwise the step is skipped with the reason (NSS's fallback, moving the key
-# through a 512-bit RSA wrap, is refused by the module's RSA policy).
+# encrypted PKCS#8 key with it by C_UnwrapKey(CKM_AES_CBC_PAD). Only when the module offers
+# that unwrap (older builds did not); otherwise the step is skipped with the reason (NSS's
+# fallback, moving the key out under a 512-bit RSA wrap, is refused by the module).
+# (certutil -K names the imported key by its CKA_LABEL, without the token prefix.)
 nkeys=2
 if pkcs11-tool --module "$MODULE" -M 2>/dev/null | grep -q '^ *AES-CBC-PAD,.*unwrap'; then
     nkeys=3
@@ -135,7 +136,7 @@ if pkcs11-tool --module "$MODULE" -M 2>/dev/null | grep -q '^ *AES-CBC-PAD,.*unw
     check "pk12util -i -h TOKEN imports key + certificate" pk12util -d "$DB" -h "$LABEL" \
         -K "$PIN" -i "$W/imp.p12" -w "$W/p12pass.txt"
     check "imported key and certificate are on the token" sh -c \
-        "certutil -d '$DB' -f '$W/pin.txt' -K -h '$LABEL' | grep -q '$LABEL:imported' &&
+        "certutil -d '$DB' -f '$W/pin.txt' -K -h '$LABEL' | grep -Eq '> ec .* ($LABEL:)?imported\$' &&
          certutil -d '$DB' -f '$W/pin.txt' -L -h '$LABEL' | grep -q '^$LABEL:imported '"
     check "imported token key signs a leaf (certutil -C)" sh -c \
         "certutil -d '$DB' -f '$W/pin.txt' -C -c '$LABEL:imported' -i '$W/ec-ca.req' -a \
