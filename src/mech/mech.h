@@ -135,6 +135,14 @@ struct ch_mech_ops {
     CK_RV (*derive)(const struct ch_mech_desc *d, const CK_MECHANISM *m,
                     const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
                     struct ch_attr_list *out);
+    /* Mechanisms whose parameter names a second key object (CKM_CONCATENATE_BASE_AND_KEY,
+     * HKDF with CKF_HKDF_SALT_KEY): second_key returns its handle (CK_INVALID_HANDLE when the
+     * parameter names none or is malformed: derive then judges the parameter), and the token
+     * calls derive_with with a view of that key instead of derive. */
+    CK_OBJECT_HANDLE (*second_key)(const CK_MECHANISM *m);
+    CK_RV (*derive_with)(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                         const struct ch_mech_key *base, const struct ch_mech_key *second,
+                         const struct ch_mech_tmpl *tmpl, struct ch_attr_list *out);
     /* Wrap: `key_bytes` is the encoding of the key to wrap (CKA_VALUE of a secret key, or the
      * PKCS#8 of a private key, prepared by the token). */
     CK_RV (*wrap)(const struct ch_mech_desc *d, const CK_MECHANISM *m,

@@ -45,11 +45,12 @@ static CK_RV put_key(const struct ch_mech_tmpl *t, CK_KEY_TYPE kt, const uint8_t
 
 /* ---- HKDF ---------------------------------------------------------------------------------- */
 
-static CK_RV hkdf_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
-                         const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
-                         struct ch_attr_list *out)
+/* CKM_HKDF_DERIVE makes a key, CKM_HKDF_DATA a data object (PKCS#11 3.0 §6.60.4-5); the salt
+ * comes from the parameter, from a second key (CKF_HKDF_SALT_KEY) or is absent. */
+static CK_RV hkdf_common(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                         const struct ch_mech_key *base, const struct ch_mech_key *salt_key,
+                         const struct ch_mech_tmpl *tmpl, struct ch_attr_list *out)
 {
-    (void)d;
     const uint8_t *ikm;
     size_t ikm_len, len;
     CK_KEY_TYPE kt;
@@ -66,15 +67,21 @@ static CK_RV hkdf_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
             CH_CHECK(p->pSalt != NULL && p->ulSaltLen > 0, CKR_MECHANISM_PARAM_INVALID);
             salt = p->pSalt;
             salt_len = p->ulSaltLen;
+        } else if (p->ulSaltType == CKF_HKDF_SALT_KEY) {
+            CH_CHECK(salt_key != NULL, CKR_MECHANISM_PARAM_INVALID);
+            CH_CHECK(salt_key->cls == CKO_SECRET_KEY, CKR_KEY_TYPE_INCONSISTENT);
+            CH_TRY(ch_mech_sym_value(salt_key, &salt, &salt_len));
         } else {
-            /* CKF_HKDF_SALT_KEY needs a second key object, which the token does not hand
-             * to mechanisms yet. */
             CH_CHECK(p->ulSaltType == CKF_HKDF_SALT_NULL, CKR_MECHANISM_PARAM_INVALID);
         }
     }
     CH_CHECK(p->pInfo != NULL || p->ulInfoLen == 0, CKR_MECHANISM_PARAM_INVALID);
     CH_CHECK(base->type == CKK_GENERIC_SECRET || base->type == CKK_HKDF,
              CKR_KEY_TYPE_INCONSISTENT);
+    CK_ULONG cls = CKO_SECRET_KEY;
+    (void)ch_mech_tmpl_ulong(tmpl, CKA_CLASS, &cls);
+    bool data = d->type == CKM_HKDF_DATA;
+    CH_CHECK(data ? cls == CKO_DATA : cls == CKO_SECRET_KEY, CKR_TEMPLATE_INCONSISTENT);
     CH_TRY(ch_mech_sym_value(base, &ikm, &ikm_len));
     CH_TRY(out_len(tmpl, p->bExpand ? 0 : ch_crypto_hash_len(h), &len, &kt));
     enum ch_hkdf_mode mode = !p->bExpand    ? CH_HKDF_EXTRACT
@@ -85,9 +92,31 @@ static CK_RV hkdf_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     rv = ch_crypto_hkdf(h, mode, ikm, ikm_len, salt, salt_len, p->bExpand ? p->pInfo : NULL,
                         p->bExpand ? p->ulInfoLen : 0, v, len);
     if (rv == CKR_OK)
-        rv = put_key(tmpl, kt, v, len, out);
+        rv = data ? ch_attr_list_add(out, CKA_VALUE, v, len, true) : put_key(tmpl, kt, v, len, out);
     ch_secmem_free(v);
     return rv;
+}
+
+static CK_RV hkdf_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                         const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
+                         struct ch_attr_list *out)
+{
+    return hkdf_common(d, m, base, NULL, tmpl, out);
+}
+
+static CK_RV hkdf_derive_with(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                              const struct ch_mech_key *base, const struct ch_mech_key *salt,
+                              const struct ch_mech_tmpl *tmpl, struct ch_attr_list *out)
+{
+    return hkdf_common(d, m, base, salt, tmpl, out);
+}
+
+static CK_OBJECT_HANDLE hkdf_salt_key(const CK_MECHANISM *m)
+{
+    if (m->pParameter == NULL || m->ulParameterLen != sizeof(CK_HKDF_PARAMS))
+        return CK_INVALID_HANDLE;
+    const CK_HKDF_PARAMS *p = m->pParameter;
+    return p->bExtract && p->ulSaltType == CKF_HKDF_SALT_KEY ? p->hSaltKey : CK_INVALID_HANDLE;
 }
 
 /* ---- SP 800-108 counter mode --------------------------------------------------------------- */
@@ -401,7 +430,57 @@ static CK_RV simple_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     return rv;
 }
 
-static const struct ch_mech_ops hkdf_ops = {.derive = hkdf_derive};
+/* CKM_CONCATENATE_BASE_AND_KEY (PKCS#11 3.0 §6.x): the parameter is the handle of the second
+ * key; the new key is base || second and stays sensitive / non-extractable if either was. */
+static CK_OBJECT_HANDLE concat_second(const CK_MECHANISM *m)
+{
+    CK_OBJECT_HANDLE h;
+    if (m->pParameter == NULL || m->ulParameterLen != sizeof(CK_OBJECT_HANDLE))
+        return CK_INVALID_HANDLE;
+    memcpy(&h, m->pParameter, sizeof(h));
+    return h;
+}
+
+static CK_RV concat_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                           const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
+                           struct ch_attr_list *out)
+{
+    (void)d;
+    (void)m;
+    (void)base;
+    (void)tmpl;
+    (void)out;
+    return CKR_MECHANISM_PARAM_INVALID; /* no (valid) second key handle in the parameter */
+}
+
+static CK_RV concat_derive_with(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                                const struct ch_mech_key *base, const struct ch_mech_key *second,
+                                const struct ch_mech_tmpl *tmpl, struct ch_attr_list *out)
+{
+    (void)d;
+    (void)m;
+    const uint8_t *a, *b;
+    size_t al, bl, len;
+    CK_KEY_TYPE kt;
+    CH_CHECK(second->cls == CKO_SECRET_KEY, CKR_KEY_TYPE_INCONSISTENT);
+    CH_TRY(ch_mech_sym_value(base, &a, &al));
+    CH_TRY(ch_mech_sym_value(second, &b, &bl));
+    CH_TRY(simple_len(tmpl, al + bl, true, &len, &kt));
+    CH_TRY(inherit(base, tmpl, out));
+    CH_TRY(inherit(second, tmpl, out));
+    uint8_t *v = ch_secmem_alloc(al + bl);
+    CH_CHECK(v != NULL, CKR_HOST_MEMORY);
+    memcpy(v, a, al);
+    memcpy(v + al, b, bl);
+    CK_RV rv = put_key(tmpl, kt, v, len, out);
+    ch_secmem_free(v);
+    return rv;
+}
+
+static const struct ch_mech_ops hkdf_ops = {
+    .derive = hkdf_derive, .second_key = hkdf_salt_key, .derive_with = hkdf_derive_with};
+static const struct ch_mech_ops concat_key_ops = {
+    .derive = concat_derive, .second_key = concat_second, .derive_with = concat_derive_with};
 static const struct ch_mech_ops simple_ops = {.derive = simple_derive};
 static const struct ch_mech_ops sp108_ops = {.derive = sp108_derive};
 static const struct ch_mech_ops pbkdf2_ops = {.generate_key = pbkdf2_generate};
@@ -409,6 +488,10 @@ static const struct ch_mech_ops pbkdf2_ops = {.generate_key = pbkdf2_generate};
 static const struct ch_mech_desc rows[] = {
     {.type = CKM_HKDF_DERIVE, .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096,
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &hkdf_ops},
+    {.type = CKM_HKDF_DATA, .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096,
+     .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &hkdf_ops},
+    {.type = CKM_CONCATENATE_BASE_AND_KEY, .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096,
+     .approved = false, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &concat_key_ops},
     {.type = CKM_SP800_108_COUNTER_KDF, .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096,
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &sp108_ops},
 #define SIMPLE_ROW(mech)                                                                           \

@@ -612,7 +612,7 @@ out:
 /* New key from unwrapped or derived bytes: template + value (+ decoded private-key parts). */
 static CK_RV new_key_from_bytes(struct ch_session *s, enum ch_obj_origin origin,
                                 const CK_ATTRIBUTE *tmpl, size_t n, const uint8_t *plain,
-                                size_t plain_len, struct ch_attr_list *extra,
+                                size_t plain_len, struct ch_attr_list *extra, bool data_ok,
                                 struct ch_object **out)
 {
     CK_ULONG cls = CKO_SECRET_KEY;
@@ -630,7 +630,8 @@ static CK_RV new_key_from_bytes(struct ch_session *s, enum ch_obj_origin origin,
                 if (extra->v[i].type == CKA_VALUE && extra->v[i].len != want)
                     return CKR_TEMPLATE_INCONSISTENT;
         }
-    } else {
+    } else if (cls != CKO_DATA || !data_ok) {
+        /* Data objects come only from CKM_HKDF_DATA (which puts CKA_VALUE in extra). */
         return CKR_TEMPLATE_INCONSISTENT;
     }
     CH_TRY(ch_attr_list_add_ulong(extra, CKA_CLASS, cls));
@@ -688,7 +689,7 @@ CK_RV ch_tok_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
     CH_TRY_OUT(rv);
     size_t n2 = strip_value_len(tmpl, n, &t2);
     CH_CHECK_OUT(n2 != SIZE_MAX, CKR_HOST_MEMORY);
-    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_UNWRAP, t2, n2, plain, plain_len, &extra, &o));
+    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_UNWRAP, t2, n2, plain, plain_len, &extra, false, &o));
     pthread_rwlock_rdlock(&uk->lock);
     bool ok = template_matches(ch_obj_attr(uk, CKA_UNWRAP_TEMPLATE), o);
     pthread_rwlock_unlock(&uk->lock);
@@ -710,7 +711,7 @@ CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
                         const CK_ATTRIBUTE *tmpl, size_t n, CK_OBJECT_HANDLE *out)
 {
     struct ch_session *s;
-    struct ch_object *bk = NULL, *o = NULL;
+    struct ch_object *bk = NULL, *k2 = NULL, *o = NULL;
     const struct ch_mech_desc *d;
     struct ch_attr_list extra = {0};
     CK_ATTRIBUTE *t2 = NULL;
@@ -725,27 +726,53 @@ CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
         rv = CKR_KEY_HANDLE_INVALID;
         goto out;
     }
+    /* A second key named by the parameter (salt key, key to concatenate): the same visibility
+     * and login rules as the base; its class and type are the mechanism's to judge. */
+    CK_OBJECT_HANDLE h2 = d->ops->second_key != NULL ? d->ops->second_key(mech) : CK_INVALID_HANDLE;
+    if (h2 != CK_INVALID_HANDLE && ch_obj_get(s, h2, &k2) != CKR_OK) {
+        rv = CKR_KEY_HANDLE_INVALID;
+        goto out;
+    }
     struct ch_mech_tmpl t = {tmpl, n};
     pthread_rwlock_rdlock(&bk->lock);
+    if (k2 != NULL && k2 != bk)
+        pthread_rwlock_rdlock(&k2->lock);
     rv = key_policy(bk, d, CKA_DERIVE);
+    if (rv == CKR_OK && k2 != NULL && k2->secrets_missing)
+        rv = CKR_USER_NOT_LOGGED_IN;
     if (rv == CKR_OK) {
-        struct ch_mech_key bv;
+        struct ch_mech_key bv, kv2;
         ch_obj_key_view(bk, &bv);
-        rv = d->ops->derive(d, mech, &bv, &t, &extra);
+        if (k2 != NULL) {
+            ch_obj_key_view(k2, &kv2);
+            rv = d->ops->derive_with != NULL ? d->ops->derive_with(d, mech, &bv, &kv2, &t, &extra)
+                                             : CKR_MECHANISM_PARAM_INVALID;
+        } else {
+            rv = d->ops->derive(d, mech, &bv, &t, &extra);
+        }
         base_as = ch_obj_bool(bk, CKA_ALWAYS_SENSITIVE, false);
         base_ne = ch_obj_bool(bk, CKA_NEVER_EXTRACTABLE, false);
+        if (k2 != NULL) {
+            base_as = base_as && ch_obj_bool(k2, CKA_ALWAYS_SENSITIVE, false);
+            base_ne = base_ne && ch_obj_bool(k2, CKA_NEVER_EXTRACTABLE, false);
+        }
     }
+    if (k2 != NULL && k2 != bk)
+        pthread_rwlock_unlock(&k2->lock);
     pthread_rwlock_unlock(&bk->lock);
     CH_TRY_OUT(rv);
     size_t n2 = strip_value_len(tmpl, n, &t2);
     CH_CHECK_OUT(n2 != SIZE_MAX, CKR_HOST_MEMORY);
-    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_DERIVE, t2, n2, NULL, 0, &extra, &o));
-    /* §4.12 footnotes: a derived key keeps ALWAYS_SENSITIVE / NEVER_EXTRACTABLE only if its
-     * base had them and it is itself sensitive / non-extractable. */
-    CK_BBOOL as = base_as && ch_obj_bool(o, CKA_SENSITIVE, false);
-    CK_BBOOL ne = base_ne && !ch_obj_bool(o, CKA_EXTRACTABLE, true);
-    CH_TRY_OUT(ch_obj_set_raw(o, CKA_ALWAYS_SENSITIVE, &as, 1, false));
-    CH_TRY_OUT(ch_obj_set_raw(o, CKA_NEVER_EXTRACTABLE, &ne, 1, false));
+    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_DERIVE, t2, n2, NULL, 0, &extra,
+                                  d->type == CKM_HKDF_DATA, &o));
+    if (o->cls == CKO_SECRET_KEY || o->cls == CKO_PRIVATE_KEY) {
+        /* §4.12 footnotes: a derived key keeps ALWAYS_SENSITIVE / NEVER_EXTRACTABLE only if its
+         * base key(s) had them and it is itself sensitive / non-extractable. */
+        CK_BBOOL as = base_as && ch_obj_bool(o, CKA_SENSITIVE, false);
+        CK_BBOOL ne = base_ne && !ch_obj_bool(o, CKA_EXTRACTABLE, true);
+        CH_TRY_OUT(ch_obj_set_raw(o, CKA_ALWAYS_SENSITIVE, &as, 1, false));
+        CH_TRY_OUT(ch_obj_set_raw(o, CKA_NEVER_EXTRACTABLE, &ne, 1, false));
+    }
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
     ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_DERIVE, h, mech->mechanism, o->store_id, NULL, CKR_OK);
@@ -754,6 +781,7 @@ out:
     ch_attr_list_clear(&extra);
     ch_obj_unref(o);
     ch_obj_unref(bk);
+    ch_obj_unref(k2);
     ch_tok_session_put(s);
     return rv;
 }
@@ -794,7 +822,8 @@ static CK_RV kem_common(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
         goto out; /* size query: no key is created */
     size_t n2 = strip_value_len(tmpl, n, &t2);
     CH_CHECK_OUT(n2 != SIZE_MAX, CKR_HOST_MEMORY);
-    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_DERIVE, t2, n2, secret, secret_len, &extra, &o));
+    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_DERIVE, t2, n2, secret, secret_len, &extra, false,
+                                  &o));
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
     ch_tok_audit(s->tok, encap ? CH_AUDIT_EV_KEY_ENCAPSULATE : CH_AUDIT_EV_KEY_DECAPSULATE, h,

@@ -959,6 +959,75 @@ static void test_simple_derive(void **state)
     assert_int_equal(F->C_GetAttributeValue(S, d, &va, 1), CKR_ATTRIBUTE_SENSITIVE);
 }
 
+/* Mechanisms whose parameter names a second key (HKDF salt key, CONCATENATE_BASE_AND_KEY) and
+ * CKM_HKDF_DATA, which makes a data object. */
+static void test_second_key_and_hkdf_data(void **state)
+{
+    (void)state;
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY, dcls = CKO_DATA;
+    CK_KEY_TYPE gk = CKK_GENERIC_SECRET;
+    CK_BYTE ikm[22], sv[3] = {1, 2, 3}, info[2] = {4, 5}, a[64], b[64];
+    memset(ikm, 0x0b, sizeof(ikm));
+    CK_OBJECT_HANDLE base = import(CKK_GENERIC_SECRET, ikm, sizeof(ikm));
+    CK_OBJECT_HANDLE skey = import(CKK_GENERIC_SECRET, sv, sizeof(sv)), d, dd;
+    CK_ULONG len = 42;
+    CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &gk), ATTR(CKA_VALUE_LEN, &len),
+                        ATTR(CKA_SENSITIVE, &no), ATTR(CKA_EXTRACTABLE, &yes)};
+    CK_HKDF_PARAMS hp = {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, sv, 3,
+                         CK_INVALID_HANDLE, info, 2};
+    CK_MECHANISM hm = {CKM_HKDF_DERIVE, &hp, sizeof(hp)};
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, t, 5, &d), CKR_OK);
+    assert_int_equal(value(d, a, sizeof(a)), 42);
+    /* The same salt given as a key gives the same output. */
+    hp.ulSaltType = CKF_HKDF_SALT_KEY;
+    hp.pSalt = NULL;
+    hp.ulSaltLen = 0;
+    hp.hSaltKey = skey;
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, t, 5, &d), CKR_OK);
+    assert_int_equal(value(d, b, sizeof(b)), 42);
+    assert_memory_equal(a, b, 42);
+    hp.hSaltKey = CK_INVALID_HANDLE;
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, t, 5, &d), CKR_MECHANISM_PARAM_INVALID);
+    hp.hSaltKey = 0x7fffff00;
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, t, 5, &d), CKR_KEY_HANDLE_INVALID);
+    /* CKM_HKDF_DATA: the same bytes as a readable data object; HKDF_DERIVE refuses CKO_DATA. */
+    hp.ulSaltType = CKF_HKDF_SALT_DATA;
+    hp.pSalt = sv;
+    hp.ulSaltLen = 3;
+    hp.hSaltKey = CK_INVALID_HANDLE;
+    CK_ATTRIBUTE dt[] = {ATTR(CKA_CLASS, &dcls), ATTR(CKA_VALUE_LEN, &len),
+                         ATTRN(CKA_LABEL, "hkdf-data", 9)};
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, dt, 3, &dd), CKR_TEMPLATE_INCONSISTENT);
+    hm.mechanism = CKM_HKDF_DATA;
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, dt, 3, &dd), CKR_OK);
+    assert_int_equal(value(dd, b, sizeof(b)), 42);
+    assert_memory_equal(a, b, 42);
+    CK_OBJECT_CLASS got = 0;
+    CK_ATTRIBUTE ca = ATTR(CKA_CLASS, &got);
+    assert_int_equal(F->C_GetAttributeValue(S, dd, &ca, 1), CKR_OK);
+    assert_int_equal(got, CKO_DATA);
+    CK_KEY_TYPE kt = 0;
+    CK_ATTRIBUTE ka = ATTR(CKA_KEY_TYPE, &kt);
+    assert_int_equal(F->C_GetAttributeValue(S, dd, &ka, 1), CKR_ATTRIBUTE_TYPE_INVALID);
+    assert_int_equal(F->C_DeriveKey(S, &hm, base, t, 5, &d), CKR_TEMPLATE_INCONSISTENT);
+    /* CKM_CONCATENATE_BASE_AND_KEY: base || second; a bad or missing handle is refused. */
+    CK_BYTE bv[4] = {0x01, 0x23, 0x45, 0x67}, kv[4] = {0x89, 0xab, 0xcd, 0xef};
+    static const CK_BYTE cat[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    CK_OBJECT_HANDLE kb = import(CKK_GENERIC_SECRET, bv, 4), k2 = import(CKK_GENERIC_SECRET, kv, 4);
+    CK_MECHANISM cm = {CKM_CONCATENATE_BASE_AND_KEY, &k2, sizeof(k2)};
+    CK_ATTRIBUTE ct[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_SENSITIVE, &no),
+                         ATTR(CKA_EXTRACTABLE, &yes)};
+    assert_int_equal(F->C_DeriveKey(S, &cm, kb, ct, 3, &d), CKR_OK);
+    assert_int_equal(value(d, a, sizeof(a)), 8);
+    assert_memory_equal(a, cat, 8);
+    CK_OBJECT_HANDLE bogus = 0x7fffff01;
+    cm.pParameter = &bogus;
+    assert_int_equal(F->C_DeriveKey(S, &cm, kb, ct, 3, &d), CKR_KEY_HANDLE_INVALID);
+    cm.pParameter = NULL;
+    cm.ulParameterLen = 0;
+    assert_int_equal(F->C_DeriveKey(S, &cm, kb, ct, 3, &d), CKR_MECHANISM_PARAM_INVALID);
+}
+
 /* AES-CTS (CS3): RFC 3962 Appendix B first vector (17 bytes) and a 23-byte value from an
  * independent Python CS3 construction; exactly one block is plain CBC; < 16 bytes refused. */
 static void test_cts(void **state)
@@ -1063,6 +1132,7 @@ int main(void)
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
         cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
         cmocka_unit_test(test_ccm),            cmocka_unit_test(test_simple_derive),
+        cmocka_unit_test(test_second_key_and_hkdf_data),
         cmocka_unit_test(test_cts),            cmocka_unit_test(test_cipher_wrap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
