@@ -131,6 +131,26 @@ enum ch_curve ch_crypto_pkey_curve(const struct ch_pkey *k)
     return k->curve;
 }
 
+/* A key-management context for algorithm `alg` in our library context. It is fetched by the
+ * algorithm's OID, which OpenSSL 3.0 does not map to a legacy NID: by its plain name ("EC",
+ * "RSA") OpenSSL would first ask for a process-wide default ENGINE for that key type, and
+ * with one installed (e.g. `openssl -engine pkcs11` loading libp11) it would hand back that
+ * engine's context instead of our provider's. */
+static EVP_PKEY_CTX *ctx_by_name(const char *alg)
+{
+    static const struct {
+        const char *name, *oid;
+    } oids[] = {
+        {"RSA", "1.2.840.113549.1.1.1"}, {"EC", "1.2.840.10045.2.1"},
+        {"ED25519", "1.3.101.112"},      {"ED448", "1.3.101.113"},
+        {"X25519", "1.3.101.110"},       {"X448", "1.3.101.111"},
+    };
+    for (size_t i = 0; i < sizeof(oids) / sizeof(oids[0]); i++)
+        if (strcmp(alg, oids[i].name) == 0)
+            return EVP_PKEY_CTX_new_from_name(ch_crypto_libctx(), oids[i].oid, NULL);
+    return EVP_PKEY_CTX_new_from_name(ch_crypto_libctx(), alg, NULL);
+}
+
 /* ---- building ----------------------------------------------------------------------------- */
 
 static CK_RV fromdata(const char *alg, OSSL_PARAM_BLD *b, int selection, EVP_PKEY **pk)
@@ -140,7 +160,7 @@ static CK_RV fromdata(const char *alg, OSSL_PARAM_BLD *b, int selection, EVP_PKE
     CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
     if (params == NULL)
         return CKR_HOST_MEMORY;
-    ctx = EVP_PKEY_CTX_new_from_name(ch_crypto_libctx(), alg, NULL);
+    ctx = ctx_by_name(alg);
     if (ctx == NULL) {
         rv = CKR_GENERAL_ERROR;
         goto out;
@@ -335,7 +355,7 @@ CK_RV ch_crypto_pkey_generate(enum ch_pk_type t, enum ch_curve c, size_t bits, c
     if (t == CH_PK_EC)
         CH_CHECK(c > CH_CURVE_NONE && c <= CH_CURVE_P521, CKR_ATTRIBUTE_VALUE_INVALID);
     CH_OSSL_ENTER();
-    ctx = EVP_PKEY_CTX_new_from_name(ch_crypto_libctx(), alg, NULL);
+    ctx = ctx_by_name(alg);
     CH_CHECK_OUT(ctx != NULL && EVP_PKEY_keygen_init(ctx) == 1, CKR_GENERAL_ERROR);
     if (t == CH_PK_RSA) {
         CH_CHECK_OUT(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) == 1, CKR_KEY_SIZE_RANGE);

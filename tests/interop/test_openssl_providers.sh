@@ -117,19 +117,10 @@ EOF
             "OPENSSL_CONF='$W/engine.cnf' openssl pkey -engine pkcs11 -inform engine -pubin \
                 -in '$URI;object=$k;type=public' -pubout 2>/dev/null | cmp -s - '$W/$k.pub'"
     done
-    # Known module issue (reported; docs/INTEROP.md): `-engine pkcs11` makes libp11 the default
-    # ENGINE for RSA/EC EVP_PKEY methods process-wide; the module's own EVP_PKEY_fromdata_init
-    # then returns -2 and C_SignInit fails with CKR_KEY_TYPE_INCONSISTENT. The engine steps are
-    # skipped, with this reason, only while exactly that happens.
-    if ! E pkeyutl -engine pkcs11 -keyform engine -sign -inkey "$URI;object=ec;$PRIV" \
-            -in "$W/data.sha256" -out "$W/e-probe.sig" >"$W/probe.txt" 2>&1 &&
-        grep -q 'Key type inconsistent' "$W/probe.txt"; then
-        echo "SKIP libp11 engine signing steps: C_SignInit -> CKR_KEY_TYPE_INCONSISTENT because the"
-        echo "     module's EVP_PKEY_CTX_new_from_name picks up the engine set as default (module bug, reported)"
-        ENGINE_SIGN=0
-    else
-        ENGINE_SIGN=1
-    fi
+    # Regression guard: `-engine pkcs11` makes libp11 the default ENGINE for RSA/EC process-wide;
+    # the module once picked that engine up for its own keys (C_SignInit ->
+    # CKR_KEY_TYPE_INCONSISTENT). The module now fetches its key contexts by OID.
+    ENGINE_SIGN=1
 fi
 if [ -n "$ENGINE_SO" ] && [ "$ENGINE_SIGN" = 1 ]; then
     check "engine: pkeyutl -sign EC P-256 (pkcs11: URI)" E pkeyutl -engine pkcs11 -keyform engine \
