@@ -1160,10 +1160,8 @@ static const struct ch_mech_desc rows[] = {
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &gen_ops},
     AES_ROW(CKM_AES_ECB, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_ECB),
     AES_ROW(CKM_AES_CBC, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_CBC),
-    /* CBC-PAD wraps too (cipher_wrap), but its CKF_WRAP/CKF_UNWRAP wait for
-     * tests/interop/test_nss.sh: they switch on its pk12util import path, which works but whose
-     * "-K lists nss-interop:imported" check expects a nickname NSS prints as "imported". */
-    AES_ROW(CKM_AES_CBC_PAD, ENC_DEC, K_CBC_PAD),
+    /* CBC-PAD wraps too: NSS's pk12util imports PKCS#12 keys with it (test_nss.sh). */
+    AES_ROW(CKM_AES_CBC_PAD, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_CBC_PAD),
     AES_ROW(CKM_AES_CTR, ENC_DEC, K_CTR),
     AES_ROW(CKM_AES_GCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP,
             K_GCM),
