@@ -109,7 +109,10 @@ static const struct row rows[] = {
     {CKA_ENCAPSULATE, O_PUB, T_KEM, V_BOOL, 0, 1},
     {CKA_ENCAPSULATE, O_PUB, T_ANY, V_BOOL, 0, 0},
     /* Private keys (§4.12) and secret keys (§4.13). */
-    {CKA_SENSITIVE, O_PRIV | O_SEC, T_ANY, V_BOOL, P_TO_TRUE, 1},
+    /* §4.13 gives secret keys CKA_SENSITIVE default FALSE; for private keys the default is
+     * token-specific and ours is TRUE. The value is sealed at rest either way. */
+    {CKA_SENSITIVE, O_PRIV, T_ANY, V_BOOL, P_TO_TRUE, 1},
+    {CKA_SENSITIVE, O_SEC, T_ANY, V_BOOL, P_TO_TRUE, 0},
     {CKA_DECRYPT, O_PRIV | O_SEC, T_ANY, V_BOOL, 0, 1},
     {CKA_SIGN, O_PRIV | O_SEC, T_ANY, V_BOOL, 0, 1},
     {CKA_SIGN_RECOVER, O_PRIV, T_ANY, V_BOOL, 0, 1},

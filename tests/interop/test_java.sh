@@ -56,11 +56,6 @@ slot = 0
 attributes(generate, CKO_PRIVATE_KEY, CKK_EC) = {
   CKA_DERIVE = true
 }
-# KeyAgreement reads the derived secret's CKA_VALUE; our secret keys default to CKA_SENSITIVE =
-# true (SoftHSMv2: false), so ask for a readable one.
-attributes(*, CKO_SECRET_KEY, CKK_GENERIC_SECRET) = {
-  CKA_SENSITIVE = false
-}
 EOF
 
 # One JVM: the single-file source launcher compiles and runs the program.
