@@ -12,38 +12,7 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-    size_t n = strlen(hex) / 2;
-    assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++) {
-        unsigned int v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
-static void expect_hex(const uint8_t *got, size_t n, const char *hex)
-{
-    uint8_t want[256];
-    assert_int_equal(unhex(want, sizeof(want), hex), n);
-    assert_memory_equal(got, want, n);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return ch_crypto_init() == CKR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ch_crypto_fini();
-    return 0;
-}
+#include "crypto_test.h"
 
 #define TC16_K "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"
 #define TC16_IV "cafebabefacedbaddecaf888"
@@ -62,12 +31,12 @@ struct tc16 {
 
 static void load16(struct tc16 *v)
 {
-    unhex(v->k, 32, TC16_K);
-    unhex(v->iv, 12, TC16_IV);
-    assert_int_equal(unhex(v->p, 60, TC16_P), 60);
-    unhex(v->a, 20, TC16_A);
-    unhex(v->c, 60, TC16_C);
-    unhex(v->t, 16, TC16_T);
+    ch_t_unhex(v->k, 32, TC16_K);
+    ch_t_unhex(v->iv, 12, TC16_IV);
+    assert_int_equal(ch_t_unhex(v->p, 60, TC16_P), 60);
+    ch_t_unhex(v->a, 20, TC16_A);
+    ch_t_unhex(v->c, 60, TC16_C);
+    ch_t_unhex(v->t, 16, TC16_T);
 }
 
 static void test_known_answers(void **state)
@@ -81,12 +50,12 @@ static void test_known_answers(void **state)
 
     /* Test case 13: K = 0^256, IV = 0^96, no P, no A. */
     assert_int_equal(ch_crypto_aes256gcm_seal(zero, zero, NULL, 0, NULL, 0, NULL, tag), CKR_OK);
-    expect_hex(tag, 16, "530f8afbc74536b9a963b4f1c4cb738b");
+    ch_t_expect_hex(tag, 16, "530f8afbc74536b9a963b4f1c4cb738b");
     assert_int_equal(ch_crypto_aes256gcm_open(zero, zero, NULL, 0, NULL, 0, tag, NULL), CKR_OK);
     /* Test case 14: P = 0^128. */
     assert_int_equal(ch_crypto_aes256gcm_seal(zero, zero, NULL, 0, zero, 16, ct, tag), CKR_OK);
-    expect_hex(ct, 16, "cea7403d4d606b6e074ec5d3baf39d18");
-    expect_hex(tag, 16, "d0d1c8a799996bf0265b98b5d48ab919");
+    ch_t_expect_hex(ct, 16, "cea7403d4d606b6e074ec5d3baf39d18");
+    ch_t_expect_hex(tag, 16, "d0d1c8a799996bf0265b98b5d48ab919");
     /* Test case 16: 60-byte P with 20-byte A. */
     load16(&v);
     assert_int_equal(ch_crypto_aes256gcm_seal(v.k, v.iv, v.a, 20, v.p, 60, ct, tag), CKR_OK);
@@ -184,5 +153,5 @@ int main(void)
         cmocka_unit_test(test_round_trip_sizes),
         cmocka_unit_test(test_bad_args),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ch_t_crypto_setup, ch_t_crypto_teardown);
 }

@@ -13,38 +13,7 @@
 #include <openssl/err.h>
 
 #include "crypto/crypto.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-    size_t n = strlen(hex) / 2;
-    assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++) {
-        unsigned int v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
-static void expect_hex(const uint8_t *got, size_t n, const char *hex)
-{
-    uint8_t want[256];
-    assert_int_equal(unhex(want, sizeof(want), hex), n);
-    assert_memory_equal(got, want, n);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return ch_crypto_init() == CKR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ch_crypto_fini();
-    return 0;
-}
+#include "crypto_test.h"
 
 static const struct {
     enum ch_hash h;
@@ -80,7 +49,7 @@ static void test_known_digests(void **state)
         assert_int_equal(ch_crypto_hash(kat[i].h, (const uint8_t *)kat[i].msg,
                                         strlen(kat[i].msg), md),
                          CKR_OK);
-        expect_hex(md, n, kat[i].md);
+        ch_t_expect_hex(md, n, kat[i].md);
 
         /* Incremental, one byte at a time. */
         memset(md, 0, sizeof(md));
@@ -91,7 +60,7 @@ static void test_known_digests(void **state)
         assert_int_equal(ch_crypto_digest_update(d, NULL, 0), CKR_OK);
         assert_int_equal(ch_crypto_digest_final(d, md), CKR_OK);
         ch_crypto_digest_free(d);
-        expect_hex(md, n, kat[i].md);
+        ch_t_expect_hex(md, n, kat[i].md);
     }
 }
 
@@ -124,7 +93,7 @@ static void test_dup(void **state)
     assert_int_equal(ch_crypto_digest_update(b, (const uint8_t *)"d", 1), CKR_OK);
     assert_int_equal(ch_crypto_digest_final(a, ma), CKR_OK);
     assert_int_equal(ch_crypto_digest_final(b, mb), CKR_OK);
-    expect_hex(ma, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    ch_t_expect_hex(ma, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert_int_equal(ch_crypto_hash(CH_HASH_SHA256, (const uint8_t *)"abd", 3, ma), CKR_OK);
     assert_memory_equal(ma, mb, 32);
     ch_crypto_digest_free(a);
@@ -194,5 +163,5 @@ int main(void)
         cmocka_unit_test(test_dup),           cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_not_initialised), cmocka_unit_test(test_error_queue),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ch_t_crypto_setup, ch_t_crypto_teardown);
 }

@@ -11,38 +11,7 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-    size_t n = strlen(hex) / 2;
-    assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++) {
-        unsigned int v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
-static void expect_hex(const uint8_t *got, size_t n, const char *hex)
-{
-    uint8_t want[256];
-    assert_int_equal(unhex(want, sizeof(want), hex), n);
-    assert_memory_equal(got, want, n);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return ch_crypto_init() == CKR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ch_crypto_fini();
-    return 0;
-}
+#include "crypto_test.h"
 
 struct hmac_kat {
     enum ch_hash h;
@@ -79,13 +48,13 @@ static void test_rfc4231(void **state)
     for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
         uint8_t key[256];
         uint8_t mac[CH_HASH_MAX_LEN];
-        size_t klen = unhex(key, sizeof(key), kat[i].key_hex);
+        size_t klen = ch_t_unhex(key, sizeof(key), kat[i].key_hex);
         size_t n = ch_crypto_hash_len(kat[i].h);
 
         assert_int_equal(ch_crypto_hmac(kat[i].h, key, klen, (const uint8_t *)kat[i].msg,
                                         strlen(kat[i].msg), mac),
                          CKR_OK);
-        expect_hex(mac, n, kat[i].mac);
+        ch_t_expect_hex(mac, n, kat[i].mac);
     }
 }
 
@@ -98,7 +67,7 @@ static void test_dup_and_reuse(void **state)
     uint8_t mb[32];
     (void)state;
 
-    unhex(key, sizeof(key), K1);
+    ch_t_unhex(key, sizeof(key), K1);
     assert_int_equal(ch_crypto_hmac_new(CH_HASH_SHA256, key, sizeof(key), &a), CKR_OK);
     assert_int_equal(ch_crypto_hmac_update(a, (const uint8_t *)"Hi ", 3), CKR_OK);
     assert_int_equal(ch_crypto_hmac_dup(a, &b), CKR_OK);
@@ -106,21 +75,21 @@ static void test_dup_and_reuse(void **state)
     assert_int_equal(ch_crypto_hmac_update(b, (const uint8_t *)"There", 5), CKR_OK);
     assert_int_equal(ch_crypto_hmac_final(a, ma), CKR_OK);
     assert_int_equal(ch_crypto_hmac_final(b, mb), CKR_OK);
-    expect_hex(ma, 32, kat[1].mac);
+    ch_t_expect_hex(ma, 32, kat[1].mac);
     assert_memory_equal(ma, mb, 32);
 
     /* restart: same key, new message. */
     assert_int_equal(ch_crypto_hmac_restart(b), CKR_OK);
     assert_int_equal(ch_crypto_hmac_update(b, (const uint8_t *)"Hi There", 8), CKR_OK);
     assert_int_equal(ch_crypto_hmac_final(b, mb), CKR_OK);
-    expect_hex(mb, 32, kat[1].mac);
+    ch_t_expect_hex(mb, 32, kat[1].mac);
 
     /* rekey: the "Jefe" vector through the same context. */
     assert_int_equal(ch_crypto_hmac_rekey(b, (const uint8_t *)"Jefe", 4), CKR_OK);
     assert_int_equal(ch_crypto_hmac_update(b, (const uint8_t *)kat[4].msg, strlen(kat[4].msg)),
                      CKR_OK);
     assert_int_equal(ch_crypto_hmac_final(b, mb), CKR_OK);
-    expect_hex(mb, 32, kat[4].mac);
+    ch_t_expect_hex(mb, 32, kat[4].mac);
     /* A dup is independent of its origin: freeing one leaves the other working. */
     ch_crypto_hmac_free(a);
     assert_int_equal(ch_crypto_hmac_restart(b), CKR_OK);
@@ -153,14 +122,14 @@ static void test_vec(void **state)
         {(const uint8_t *)"Hi", 2}, {NULL, 0}, {(const uint8_t *)" There", 6}};
     (void)state;
 
-    unhex(key, sizeof(key), K1);
+    ch_t_unhex(key, sizeof(key), K1);
     assert_int_equal(ch_crypto_hmac_new(CH_HASH_SHA256, (const uint8_t *)"other", 5, &m), CKR_OK);
     assert_int_equal(ch_crypto_hmac_vec(m, key, sizeof(key), parts, 3, mac), CKR_OK);
-    expect_hex(mac, 32, kat[1].mac);
+    ch_t_expect_hex(mac, 32, kat[1].mac);
     /* key == NULL keeps the key just set. */
     memset(mac, 0, sizeof(mac));
     assert_int_equal(ch_crypto_hmac_vec(m, NULL, 0, parts, 3, mac), CKR_OK);
-    expect_hex(mac, 32, kat[1].mac);
+    ch_t_expect_hex(mac, 32, kat[1].mac);
     /* Empty message under the "Jefe" key equals the one-shot. */
     uint8_t one[32];
     assert_int_equal(ch_crypto_hmac_vec(m, (const uint8_t *)"Jefe", 4, NULL, 0, mac), CKR_OK);
@@ -202,5 +171,5 @@ int main(void)
         cmocka_unit_test(test_vec),
         cmocka_unit_test(test_bad_args),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ch_t_crypto_setup, ch_t_crypto_teardown);
 }

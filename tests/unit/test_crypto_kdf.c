@@ -13,38 +13,7 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-    size_t n = strlen(hex) / 2;
-    assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++) {
-        unsigned int v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
-static void expect_hex(const uint8_t *got, size_t n, const char *hex)
-{
-    uint8_t want[256];
-    assert_int_equal(unhex(want, sizeof(want), hex), n);
-    assert_memory_equal(got, want, n);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return ch_crypto_init() == CKR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ch_crypto_fini();
-    return 0;
-}
+#include "crypto_test.h"
 
 struct pb_kat {
     enum ch_hash h;
@@ -82,7 +51,7 @@ static void test_known_values(void **state)
                                           kat[i].pass_len, (const uint8_t *)kat[i].salt,
                                           kat[i].salt_len, kat[i].iter, dk, n),
                          CKR_OK);
-        expect_hex(dk, n, kat[i].dk);
+        ch_t_expect_hex(dk, n, kat[i].dk);
     }
 }
 
@@ -133,5 +102,5 @@ int main(void)
         cmocka_unit_test(test_prefix_property),
         cmocka_unit_test(test_bad_args),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ch_t_crypto_setup, ch_t_crypto_teardown);
 }
