@@ -228,10 +228,13 @@ out:
 }
 
 /* Full public-key validation (SP 800-56A §5.6.2.3.3): not infinity, on the curve, n*Q = O. */
+/* SP 800-56A 5.6.2.3.4 partial validation: the point is on the curve and not at infinity.
+ * For P-256/384/521 (cofactor 1) that already places it in the prime-order group, so the full
+ * check's n*Q multiplication (a third of an ECDH derive) adds nothing. */
 static bool ec_public_ok(EVP_PKEY *pk)
 {
     EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(ch_crypto_libctx(), pk, NULL);
-    bool ok = c != NULL && EVP_PKEY_public_check(c) == 1;
+    bool ok = c != NULL && EVP_PKEY_public_check_quick(c) == 1;
     EVP_PKEY_CTX_free(c);
     return ok;
 }

@@ -47,9 +47,9 @@ static CK_RV ec_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM *
     CH_TRY(ch_crypto_pkey_generate(CH_PK_EC, c, 0, NULL, 0, &k));
     CH_TRY_OUT(ch_mech_pk_pct(k));
     CH_TRY_OUT(ch_crypto_pkey_get(k, CH_PKC_EC_POINT, pt, &ptl));
-    CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, CKK_EC, k));
+    CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, CKK_EC, k, NULL));
     CH_TRY_OUT(ch_mech_pk_add_point(pub, pt, ptl));
-    CH_TRY_OUT(ch_mech_pk_add_common(priv, CKO_PRIVATE_KEY, CKK_EC, k));
+    CH_TRY_OUT(ch_mech_pk_add_common(priv, CKO_PRIVATE_KEY, CKK_EC, k, pub));
     CH_TRY_OUT(ch_attr_list_add(priv, CKA_EC_PARAMS, params, plen, false));
     CH_TRY_OUT(ch_mech_pk_add_comp(priv, CKA_VALUE, k, CH_PKC_EC_PRIV, true));
     rv = CKR_OK;

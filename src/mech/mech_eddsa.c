@@ -48,9 +48,9 @@ static CK_RV gen_pair(const CK_MECHANISM *m, const struct ch_mech_tmpl *pub_t, b
     CH_TRY(ch_crypto_pkey_generate(t, CH_CURVE_NONE, 0, NULL, 0, &k));
     CH_TRY_OUT(ch_mech_pk_pct(k));
     CH_TRY_OUT(ch_crypto_pkey_get(k, CH_PKC_RAW_PUB, raw, &rl));
-    CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, kt, k));
+    CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, kt, k, NULL));
     CH_TRY_OUT(ch_mech_pk_add_point(pub, raw, rl));
-    CH_TRY_OUT(ch_mech_pk_add_common(priv, CKO_PRIVATE_KEY, kt, k));
+    CH_TRY_OUT(ch_mech_pk_add_common(priv, CKO_PRIVATE_KEY, kt, k, pub));
     CH_TRY_OUT(ch_attr_list_add(priv, CKA_EC_PARAMS, params, plen, false));
     CH_TRY_OUT(ch_mech_pk_add_comp(priv, CKA_VALUE, k, CH_PKC_RAW_PRIV, true));
     rv = CKR_OK;

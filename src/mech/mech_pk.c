@@ -280,10 +280,16 @@ CK_RV ch_mech_pk_add_point(struct ch_attr_list *l, const uint8_t *raw, size_t le
 }
 
 CK_RV ch_mech_pk_add_common(struct ch_attr_list *l, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt,
-                            const struct ch_pkey *k)
+                            const struct ch_pkey *k, const struct ch_attr_list *spki_from)
 {
     CH_TRY(ch_attr_list_add_ulong(l, CKA_CLASS, cls));
     CH_TRY(ch_attr_list_add_ulong(l, CKA_KEY_TYPE, kt));
+    /* The SubjectPublicKeyInfo encoding is the dearest part of an EC key generation: the
+     * private key's copy is taken from the public key's list when given. */
+    for (size_t i = 0; spki_from != NULL && i < spki_from->n; i++)
+        if (spki_from->v[i].type == CKA_PUBLIC_KEY_INFO)
+            return ch_attr_list_add(l, CKA_PUBLIC_KEY_INFO, spki_from->v[i].val,
+                                    spki_from->v[i].len, false);
     return ch_mech_pk_add_comp(l, CKA_PUBLIC_KEY_INFO, k, CH_PKC_SPKI, false);
 }
 

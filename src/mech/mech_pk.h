@@ -35,9 +35,11 @@ CH_MUST_CHECK CK_RV ch_mech_pk_add_point(struct ch_attr_list *l, const uint8_t *
 /* Run the pairwise-consistency test on a new pair (FIPS 140-3 IG 10.3.A); a failure enters
  * the error state (ch_fips_set_error) and returns CKR_GENERAL_ERROR. */
 CH_MUST_CHECK CK_RV ch_mech_pk_pct(const struct ch_pkey *k);
-/* CKA_CLASS + CKA_KEY_TYPE + CKA_PUBLIC_KEY_INFO, common to both halves of a generated pair. */
+/* CKA_CLASS + CKA_KEY_TYPE + CKA_PUBLIC_KEY_INFO, common to both halves of a generated pair;
+ * the SPKI is copied from spki_from (the public half's list) when that holds one. */
 CH_MUST_CHECK CK_RV ch_mech_pk_add_common(struct ch_attr_list *l, CK_OBJECT_CLASS cls,
-                                          CK_KEY_TYPE kt, const struct ch_pkey *k);
+                                          CK_KEY_TYPE kt, const struct ch_pkey *k,
+                                          const struct ch_attr_list *spki_from);
 
 /* Key hooks shared by the three families (see mech_internal.h). import_pkcs8 accepts only the
  * key types in `types` (CKR_KEY_TYPE_INCONSISTENT for others). */

@@ -140,10 +140,10 @@ static CK_RV rsa_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM 
         CH_CHECK(exponent_ok(e, e_len), CKR_ATTRIBUTE_VALUE_INVALID);
     CH_TRY(ch_crypto_pkey_generate(CH_PK_RSA, CH_CURVE_NONE, bits, e, e_len, &k));
     CH_TRY_OUT(ch_mech_pk_pct(k));
-    CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, CKK_RSA, k));
+    CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, CKK_RSA, k, NULL));
     CH_TRY_OUT(ch_mech_pk_add_comp(pub, CKA_MODULUS, k, CH_PKC_RSA + CH_RSA_N, false));
     CH_TRY_OUT(ch_mech_pk_add_comp(pub, CKA_PUBLIC_EXPONENT, k, CH_PKC_RSA + CH_RSA_E, false));
-    CH_TRY_OUT(ch_mech_pk_add_common(priv, CKO_PRIVATE_KEY, CKK_RSA, k));
+    CH_TRY_OUT(ch_mech_pk_add_common(priv, CKO_PRIVATE_KEY, CKK_RSA, k, pub));
     for (int i = 0; i < CH_RSA_PARTS_; i++)
         CH_TRY_OUT(ch_mech_pk_add_comp(priv, priv_attrs[i], k, CH_PKC_RSA + i, i >= CH_RSA_D));
     rv = CKR_OK;
