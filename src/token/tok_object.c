@@ -751,7 +751,7 @@ CK_RV ch_tok_create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, size_t
     CH_TRY_OUT(ch_tok_validate_key(o));
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
-    if (o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
+    if (o->on_token && o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
         ch_tok_audit(s->tok, CH_AUDIT_EV_OBJ_CREATE, h, CK_UNAVAILABLE_INFORMATION, o->store_id,
                      obj_label(o, lb, sizeof(lb)), CKR_OK);
 out:
@@ -791,8 +791,9 @@ CK_RV ch_tok_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATT
     o->owner = s->handle;
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
-    ch_tok_audit(s->tok, CH_AUDIT_EV_OBJ_COPY, h, CK_UNAVAILABLE_INFORMATION, o->store_id, NULL,
-                 CKR_OK);
+    if (o->on_token)
+        ch_tok_audit(s->tok, CH_AUDIT_EV_OBJ_COPY, h, CK_UNAVAILABLE_INFORMATION, o->store_id, NULL,
+                     CKR_OK);
 out:
     ch_obj_unref(o);
     ch_obj_unref(src);
@@ -821,7 +822,7 @@ CK_RV ch_tok_destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
         settle(t->store);
     }
     pthread_mutex_unlock(&t->lock);
-    if (o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
+    if (o->on_token && o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
         ch_tok_audit(t, CH_AUDIT_EV_OBJ_DESTROY, h, CK_UNAVAILABLE_INFORMATION, o->store_id, NULL,
                      rv);
 out:
@@ -1000,7 +1001,7 @@ CK_RV ch_tok_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_
         settle(t->store);
     }
     pthread_mutex_unlock(&t->lock);
-    if (o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
+    if (o->on_token && o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
         ch_tok_audit(t, CH_AUDIT_EV_OBJ_SET_ATTR, h, CK_UNAVAILABLE_INFORMATION, o->store_id, NULL,
                      rv);
 out:

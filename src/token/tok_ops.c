@@ -482,8 +482,9 @@ CK_RV ch_tok_generate_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const C
     CH_TRY_OUT(ch_obj_new_from(s, CH_ORIGIN_GENERATE, tmpl, n, &list, mech->mechanism, &o));
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
-    ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE, h, mech->mechanism, o->store_id,
-                 label_of(o, lb, sizeof(lb)), CKR_OK);
+    if (o->on_token)
+        ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE, h, mech->mechanism, o->store_id,
+                     label_of(o, lb, sizeof(lb)), CKR_OK);
 out:
     if (rv != CKR_OK && s != NULL && mech != NULL)
         ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE, h, mech->mechanism, 0, NULL, rv);
@@ -519,8 +520,9 @@ CK_RV ch_tok_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
     CH_TRY_OUT(ch_obj_publish(s, pub, priv));
     *pub_out = pub->handle;
     *priv_out = priv->handle;
-    ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE_PAIR, h, mech->mechanism, priv->store_id,
-                 label_of(priv, lb, sizeof(lb)), CKR_OK);
+    if (pub->on_token || priv->on_token)
+        ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE_PAIR, h, mech->mechanism, priv->store_id,
+                     label_of(priv, lb, sizeof(lb)), CKR_OK);
 out:
     if (rv != CKR_OK && mech != NULL)
         ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_GENERATE_PAIR, h, mech->mechanism, 0, NULL, rv);
@@ -696,7 +698,8 @@ CK_RV ch_tok_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
     CH_CHECK_OUT(ok, CKR_TEMPLATE_INCONSISTENT);
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
-    ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_UNWRAP, h, mech->mechanism, o->store_id, NULL, CKR_OK);
+    if (o->on_token)
+        ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_UNWRAP, h, mech->mechanism, o->store_id, NULL, CKR_OK);
 out:
     free(t2);
     ch_secmem_free(plain);
@@ -775,7 +778,8 @@ CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
     }
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
-    ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_DERIVE, h, mech->mechanism, o->store_id, NULL, CKR_OK);
+    if (o->on_token)
+        ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_DERIVE, h, mech->mechanism, o->store_id, NULL, CKR_OK);
 out:
     free(t2);
     ch_attr_list_clear(&extra);
@@ -826,8 +830,9 @@ static CK_RV kem_common(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
                                   &o));
     CH_TRY_OUT(ch_obj_publish(s, o, NULL));
     *out = o->handle;
-    ch_tok_audit(s->tok, encap ? CH_AUDIT_EV_KEY_ENCAPSULATE : CH_AUDIT_EV_KEY_DECAPSULATE, h,
-                 mech->mechanism, o->store_id, NULL, CKR_OK);
+    if (o->on_token)
+        ch_tok_audit(s->tok, encap ? CH_AUDIT_EV_KEY_ENCAPSULATE : CH_AUDIT_EV_KEY_DECAPSULATE, h,
+                     mech->mechanism, o->store_id, NULL, CKR_OK);
 out:
     free(t2);
     ch_secmem_free(secret);
