@@ -421,6 +421,70 @@ static CK_RV get_bn(const struct ch_pkey *k, const char *name, size_t pad, uint8
     return rv;
 }
 
+/* SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) written directly for named-curve EC keys (RFC 5480)
+ * and the RFC 8410 curves: SEQUENCE { AlgorithmIdentifier, BIT STRING (0 unused bits) key }.
+ * OpenSSL 3.0's encoder path (i2d_PUBKEY) builds an encoder chain per call, which was most of
+ * an EC key generation's cost. Returns the length, or 0 to fall back to OpenSSL (RSA). */
+#define CH_SPKI_FAST_MAX 160
+static size_t spki_fast(const struct ch_pkey *k, uint8_t out[CH_SPKI_FAST_MAX])
+{
+    static const uint8_t p256[] = {0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                                   0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    static const uint8_t p384[] = {0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                                   0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+    static const uint8_t p521[] = {0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                                   0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+    static const uint8_t x25519[] = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e};
+    static const uint8_t x448[] = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6f};
+    static const uint8_t ed25519[] = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
+    static const uint8_t ed448[] = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71};
+    const uint8_t *alg = NULL;
+    size_t alg_len = 0, key_len = 0;
+    uint8_t key[CH_SPKI_FAST_MAX];
+
+    if (k->type == CH_PK_EC) {
+        const uint8_t *a[] = {NULL, p256, p384, p521};
+        const size_t al[] = {0, sizeof(p256), sizeof(p384), sizeof(p521)};
+        if (k->curve <= CH_CURVE_NONE || k->curve > CH_CURVE_P521)
+            return 0;
+        alg = a[k->curve];
+        alg_len = al[k->curve];
+        if (EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, key,
+                                            sizeof(key), &key_len) != 1)
+            return 0;
+    } else if (is_raw(k->type)) {
+        alg = k->type == CH_PK_ED25519 ? ed25519
+              : k->type == CH_PK_ED448 ? ed448
+              : k->type == CH_PK_X25519 ? x25519
+                                        : x448;
+        alg_len = sizeof(ed25519);
+        key_len = sizeof(key);
+        if (EVP_PKEY_get_raw_public_key(k->pk, key, &key_len) != 1)
+            return 0;
+    } else {
+        return 0;
+    }
+    /* DER lengths below 128 take one byte, up to 255 two (0x81 nn): enough for P-521. */
+    size_t bits_len = key_len + 1, bits_hdr = bits_len < 128 ? 2 : 3;
+    size_t body = alg_len + bits_hdr + bits_len, hdr = body < 128 ? 2 : 3;
+    if (hdr + body > CH_SPKI_FAST_MAX)
+        return 0;
+    size_t o = 0;
+    out[o++] = 0x30;
+    if (hdr == 3)
+        out[o++] = 0x81;
+    out[o++] = (uint8_t)body;
+    memcpy(out + o, alg, alg_len);
+    o += alg_len;
+    out[o++] = 0x03;
+    if (bits_hdr == 3)
+        out[o++] = 0x81;
+    out[o++] = (uint8_t)bits_len;
+    out[o++] = 0x00;
+    memcpy(out + o, key, key_len);
+    return o + key_len;
+}
+
 CK_RV ch_crypto_pkey_get(const struct ch_pkey *k, int comp, uint8_t *out, size_t *len)
 {
     static const char *const rsa_names[CH_RSA_PARTS_] = {
@@ -457,11 +521,17 @@ CK_RV ch_crypto_pkey_get(const struct ch_pkey *k, int comp, uint8_t *out, size_t
             rv = put(buf, n, out, len);
         ch_wipe(buf, sizeof(buf));
     } else if (comp == CH_PKC_SPKI) {
-        unsigned char *der = NULL;
-        int n = i2d_PUBKEY(k->pk, &der);
-        if (n > 0)
-            rv = put(der, (size_t)n, out, len);
-        OPENSSL_free(der);
+        uint8_t spki[CH_SPKI_FAST_MAX];
+        size_t n = spki_fast(k, spki);
+        if (n > 0) {
+            rv = put(spki, n, out, len);
+        } else {
+            unsigned char *der = NULL;
+            int dn = i2d_PUBKEY(k->pk, &der);
+            if (dn > 0)
+                rv = put(der, (size_t)dn, out, len);
+            OPENSSL_free(der);
+        }
     }
     CH_OSSL_LEAVE();
     return rv;

@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_pkey_int.h"
 #include "fips/fips.h"
 #include "mech/mech_pk.h"
 #include "util/ch_secmem.h"
@@ -204,9 +207,42 @@ static void test_params_and_points(void **state)
     assert_int_equal(rl, 32);
 }
 
+/* The SubjectPublicKeyInfo written directly for EC and RFC 8410 keys equals OpenSSL's encoder
+ * output (i2d_PUBKEY), and RSA still goes through the encoder. */
+static void test_spki_encoding(void **state)
+{
+    (void)state;
+    static const struct {
+        enum ch_pk_type t;
+        enum ch_curve c;
+        size_t bits;
+    } keys[] = {
+        {CH_PK_EC, CH_CURVE_P256, 0}, {CH_PK_EC, CH_CURVE_P384, 0}, {CH_PK_EC, CH_CURVE_P521, 0},
+        {CH_PK_ED25519, CH_CURVE_NONE, 0}, {CH_PK_ED448, CH_CURVE_NONE, 0},
+        {CH_PK_X25519, CH_CURVE_NONE, 0}, {CH_PK_X448, CH_CURVE_NONE, 0},
+        {CH_PK_RSA, CH_CURVE_NONE, 2048},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        struct ch_pkey *k = NULL;
+        uint8_t got[1024];
+        size_t n = sizeof(got);
+        assert_int_equal(ch_crypto_pkey_generate(keys[i].t, keys[i].c, keys[i].bits, NULL, 0, &k),
+                         CKR_OK);
+        assert_int_equal(ch_crypto_pkey_get(k, CH_PKC_SPKI, got, &n), CKR_OK);
+        unsigned char *want = NULL;
+        int wn = i2d_PUBKEY(k->pk, &want); /* test peeks at the internal EVP_PKEY */
+        assert_true(wn > 0);
+        assert_int_equal(n, (size_t)wn);
+        assert_memory_equal(got, want, n);
+        OPENSSL_free(want);
+        ch_crypto_pkey_free(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spki_encoding),
         cmocka_unit_test(test_pkcs8_rsa),
         cmocka_unit_test(test_pkcs8_ec),
         cmocka_unit_test(test_pkcs8_edwards_montgomery),
