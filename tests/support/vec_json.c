@@ -92,3 +92,22 @@ long ch_vec_num(const cJSON *o, const char *name, long dflt)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
 }
+
+struct ch_vec_buf ch_vec_field(const cJSON *o, const char *name)
+{
+    struct ch_vec_buf b;
+    b.p = ch_vec_unhex(ch_vec_sval(o, name), &b.len);
+    if (b.p == NULL) {
+        b.p = malloc(1);
+        b.len = 0;
+        if (b.p == NULL)
+            abort();
+    }
+    return b;
+}
+
+const char *ch_vec_sval(const cJSON *o, const char *name)
+{
+    const char *v = ch_vec_str(o, name);
+    return v != NULL ? v : "";
+}

@@ -25,4 +25,14 @@ const char *ch_vec_str(const cJSON *o, const char *name);
 /* Number field, or dflt when absent or not a number. */
 long ch_vec_num(const cJSON *o, const char *name, long dflt);
 
+/* A decoded field for runners that treat a missing field as empty. */
+struct ch_vec_buf {
+    uint8_t *p; /* malloc'd, at least one byte; free() */
+    size_t len;
+};
+/* The hex field `name` of o, empty when absent or not hex; aborts on allocation failure. */
+struct ch_vec_buf ch_vec_field(const cJSON *o, const char *name);
+/* String field, or "" when absent. */
+const char *ch_vec_sval(const cJSON *o, const char *name);
+
 #endif

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "p11_test.h"
+#include "vec_json.h"
 
 static struct ch_p11t T;
 static CK_FUNCTION_LIST_3_0 *F;
@@ -28,44 +29,6 @@ static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
 #define ATTR(t, v) {(t), (void *)(v), sizeof(*(v))}
 #define ATTRN(t, v, n) {(t), (void *)(v), (CK_ULONG)(n)}
-
-struct buf {
-    CK_BYTE *p;
-    size_t len;
-};
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 0;
-}
-
-/* Decoded hex of a string member (empty when missing). Caller frees .p. */
-static struct buf hex(const cJSON *o, const char *name)
-{
-    struct buf b = {NULL, 0};
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, name);
-    const char *h = cJSON_IsString(s) ? s->valuestring : "";
-    size_t n = strlen(h) / 2;
-    b.p = malloc(n + 1);
-    if (b.p == NULL)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        b.p[i] = (CK_BYTE)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
-    b.len = n;
-    return b;
-}
-
-static const char *str(const cJSON *o, const char *name)
-{
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(s) ? s->valuestring : "";
-}
 
 static int tc_id(const cJSON *t)
 {
@@ -88,7 +51,7 @@ static void check(bool ok, int tc, const char *what, CK_RV rv)
 }
 
 static CK_RV create_key(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ULONG ps, CK_ATTRIBUTE_TYPE use,
-                        const struct buf *value, const struct buf *seed, CK_OBJECT_HANDLE *out)
+                        const struct ch_vec_buf *value, const struct ch_vec_buf *seed, CK_OBJECT_HANDLE *out)
 {
     CK_ATTRIBUTE t[6] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &kt),
                          ATTR(CKA_PARAMETER_SET, &ps), ATTR(use, &yes)};
@@ -143,7 +106,7 @@ static void hash_mechs(const char *h, CK_MECHANISM_TYPE *digest, CK_MECHANISM_TY
 }
 
 static CK_RV verify(CK_MECHANISM *m, CK_OBJECT_HANDLE k, const CK_BYTE *d, size_t dl,
-                    const struct buf *sig)
+                    const struct ch_vec_buf *sig)
 {
     CK_RV rv = F->C_VerifyInit(S, m, k);
     if (rv != CKR_OK)
@@ -155,16 +118,16 @@ static void mldsa_test(const cJSON *g, const cJSON *t)
 {
     int tc = tc_id(t);
     bool want = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "testPassed"));
-    struct buf pk = hex(t, "pk"), m = hex(t, "message"), ctx = hex(t, "context"),
-               sig = hex(t, "signature");
+    struct ch_vec_buf pk = ch_vec_field(t, "pk"), m = ch_vec_field(t, "message"), ctx = ch_vec_field(t, "context"),
+               sig = ch_vec_field(t, "signature");
     CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
-    CK_RV rv = create_key(CKO_PUBLIC_KEY, CKK_ML_DSA, mldsa_set(str(g, "parameterSet")),
+    CK_RV rv = create_key(CKO_PUBLIC_KEY, CKK_ML_DSA, mldsa_set(ch_vec_sval(g, "parameterSet")),
                           CKA_VERIFY, &pk, NULL, &k);
     if (rv != CKR_OK) {
         fail(tc, "C_CreateObject of pk", rv);
         goto out;
     }
-    if (strcmp(str(g, "preHash"), "preHash") != 0) {
+    if (strcmp(ch_vec_sval(g, "preHash"), "preHash") != 0) {
         CK_SIGN_ADDITIONAL_CONTEXT p = {CKH_HEDGE_PREFERRED, ctx.p, (CK_ULONG)ctx.len};
         CK_MECHANISM mech = {CKM_ML_DSA, &p, sizeof(p)};
         rv = verify(&mech, k, m.p, m.len, &sig);
@@ -173,7 +136,7 @@ static void mldsa_test(const cJSON *g, const cJSON *t)
         goto out;
     }
     CK_MECHANISM_TYPE dmech, with;
-    hash_mechs(str(t, "hashAlg"), &dmech, &with);
+    hash_mechs(ch_vec_sval(t, "hashAlg"), &dmech, &with);
     if (with != 0) {
         CK_SIGN_ADDITIONAL_CONTEXT p = {CKH_HEDGE_PREFERRED, ctx.p, (CK_ULONG)ctx.len};
         CK_MECHANISM mech = {with, &p, sizeof(p)};
@@ -215,7 +178,7 @@ static void run_mldsa(const cJSON *groups)
     const cJSON *g, *t;
     cJSON_ArrayForEach(g, groups)
     {
-        bool internal = strcmp(str(g, "signatureInterface"), "internal") == 0;
+        bool internal = strcmp(ch_vec_sval(g, "signatureInterface"), "internal") == 0;
         cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
         {
             if (internal)
@@ -244,7 +207,7 @@ static CK_BYTE sigbuf[50000];
 
 /* C_Sign with the mechanism; the signature must equal want. */
 static void sign_expect(int tc, const char *what, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
-                        const CK_BYTE *d, size_t dl, const struct buf *want)
+                        const CK_BYTE *d, size_t dl, const struct ch_vec_buf *want)
 {
     CK_ULONG sl = sizeof(sigbuf);
     CK_RV rv = F->C_SignInit(S, m, k);
@@ -256,10 +219,10 @@ static void sign_expect(int tc, const char *what, CK_MECHANISM *m, CK_OBJECT_HAN
 static void siggen_test(bool slh, const cJSON *g, const cJSON *t)
 {
     int tc = tc_id(t);
-    struct buf sk = hex(t, "sk"), seed = hex(t, "seed"), m = hex(t, "message"),
-               ctx = hex(t, "context"), want = hex(t, "signature");
+    struct ch_vec_buf sk = ch_vec_field(t, "sk"), seed = ch_vec_field(t, "seed"), m = ch_vec_field(t, "message"),
+               ctx = ch_vec_field(t, "context"), want = ch_vec_field(t, "signature");
     CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
-    const char *ps = str(g, "parameterSet");
+    const char *ps = ch_vec_sval(g, "parameterSet");
     /* tr1 "seed" key format: the CKA_SEED-only import path. */
     CK_RV rv = create_key(CKO_PRIVATE_KEY, slh ? CKK_SLH_DSA : CKK_ML_DSA,
                           slh ? slhdsa_set(ps) : mldsa_set(ps), CKA_SIGN,
@@ -269,13 +232,13 @@ static void siggen_test(bool slh, const cJSON *g, const cJSON *t)
         goto out;
     }
     CK_SIGN_ADDITIONAL_CONTEXT p = {CKH_DETERMINISTIC_REQUIRED, ctx.p, (CK_ULONG)ctx.len};
-    if (strcmp(str(g, "preHash"), "preHash") != 0) {
+    if (strcmp(ch_vec_sval(g, "preHash"), "preHash") != 0) {
         CK_MECHANISM mech = {slh ? CKM_SLH_DSA : CKM_ML_DSA, &p, sizeof(p)};
         sign_expect(tc, "pure deterministic sign", &mech, k, m.p, m.len, &want);
         goto out;
     }
     CK_MECHANISM_TYPE dmech, with;
-    hash_mechs(str(t, "hashAlg"), &dmech, &with);
+    hash_mechs(ch_vec_sval(t, "hashAlg"), &dmech, &with);
     if (with != 0 && !slh) {
         CK_MECHANISM mech = {with, &p, sizeof(p)};
         sign_expect(tc, "CKM_HASH_ML_DSA_<hash> sign", &mech, k, m.p, m.len, &want);
@@ -313,7 +276,7 @@ static void run_siggen(bool slh, const cJSON *groups)
     const cJSON *g, *t;
     cJSON_ArrayForEach(g, groups)
     {
-        bool run = strcmp(str(g, "signatureInterface"), "external") == 0 &&
+        bool run = strcmp(ch_vec_sval(g, "signatureInterface"), "external") == 0 &&
                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "deterministic"));
         cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
         {
@@ -354,12 +317,12 @@ static CK_RV value_of(CK_OBJECT_HANDLE k, CK_BYTE out[32])
 static void mlkem_test(const cJSON *g, const cJSON *t)
 {
     int tc = tc_id(t);
-    const char *fn = str(g, "function");
-    CK_ULONG ps = mlkem_set(str(g, "parameterSet"));
-    bool seed_form = strcmp(str(g, "keyFormat"), "seed") == 0;
-    struct buf ek = hex(t, "ek"), dk = hex(t, "dk"), c = hex(t, "c"), k = hex(t, "k"),
-               d = hex(t, "d"), z = hex(t, "z");
-    struct buf seed = {malloc(64), 64};
+    const char *fn = ch_vec_sval(g, "function");
+    CK_ULONG ps = mlkem_set(ch_vec_sval(g, "parameterSet"));
+    bool seed_form = strcmp(ch_vec_sval(g, "keyFormat"), "seed") == 0;
+    struct ch_vec_buf ek = ch_vec_field(t, "ek"), dk = ch_vec_field(t, "dk"), c = ch_vec_field(t, "c"), k = ch_vec_field(t, "k"),
+               d = ch_vec_field(t, "d"), z = ch_vec_field(t, "z");
+    struct ch_vec_buf seed = {malloc(64), 64};
     if (seed.p == NULL)
         abort();
     if (d.len == 32 && z.len == 32) {
@@ -479,14 +442,14 @@ int main(int argc, char **argv)
         return 1;
     }
     F32 = it->pFunctionList;
-    const char *alg = str(root, "algorithm");
+    const char *alg = ch_vec_sval(root, "algorithm");
     const cJSON *groups = cJSON_GetObjectItemCaseSensitive(root, "testGroups");
-    if (strcmp(alg, "ML-DSA") == 0 && strcmp(str(root, "mode"), "sigVer") == 0)
+    if (strcmp(alg, "ML-DSA") == 0 && strcmp(ch_vec_sval(root, "mode"), "sigVer") == 0)
         run_mldsa(groups);
     else if ((strcmp(alg, "ML-DSA") == 0 || strcmp(alg, "SLH-DSA") == 0) &&
-             strcmp(str(root, "mode"), "sigGen") == 0)
+             strcmp(ch_vec_sval(root, "mode"), "sigGen") == 0)
         run_siggen(alg[0] == 'S', groups);
-    else if (strcmp(alg, "ML-KEM") == 0 && strcmp(str(root, "mode"), "encapDecap") == 0)
+    else if (strcmp(alg, "ML-KEM") == 0 && strcmp(ch_vec_sval(root, "mode"), "encapDecap") == 0)
         run_mlkem(groups);
     else
         fail(-1, "unsupported vector file", CKR_OK);

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "p11_test.h"
+#include "vec_json.h"
 
 static struct ch_p11t T;
 static CK_FUNCTION_LIST_3_0 *F;
@@ -27,54 +28,16 @@ static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-struct buf {
-    CK_BYTE *p;
-    size_t len;
-};
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decoded hex of a string member (empty when missing). Caller frees .p. */
-static struct buf hex(const cJSON *o, const char *name)
-{
-    struct buf b = {NULL, 0};
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, name);
-    const char *h = cJSON_IsString(s) ? s->valuestring : "";
-    size_t n = strlen(h) / 2;
-    b.p = malloc(n + 1);
-    if (b.p == NULL)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        b.p[i] = (CK_BYTE)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
-    b.len = n;
-    return b;
-}
-
 /* Unsigned big-endian integer without leading zero bytes (Wycheproof pads some with 00). */
-static struct buf hex_int(const cJSON *o, const char *name)
+static struct ch_vec_buf hex_int(const cJSON *o, const char *name)
 {
-    struct buf b = hex(o, name);
+    struct ch_vec_buf b = ch_vec_field(o, name);
     size_t z = 0;
     while (z + 1 < b.len && b.p[z] == 0)
         z++;
     memmove(b.p, b.p + z, b.len - z);
     b.len -= z;
     return b;
-}
-
-static const char *str(const cJSON *o, const char *name)
-{
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(s) ? s->valuestring : "";
 }
 
 static CK_MECHANISM_TYPE hash_mech(const char *sha)
@@ -152,7 +115,7 @@ static bool curve(const char *name, const CK_BYTE **oid, size_t *ol, size_t *fle
  * matched whatever was expected of it). */
 static void judge(const cJSON *t, bool ok, bool output_matched)
 {
-    const char *res = str(t, "result");
+    const char *res = ch_vec_sval(t, "result");
     int id = cJSON_GetObjectItemCaseSensitive(t, "tcId")->valueint;
     if (strcmp(res, "valid") == 0) {
         if (ok && output_matched) {
@@ -175,7 +138,7 @@ static void judge(const cJSON *t, bool ok, bool output_matched)
         }
     }
     failures++;
-    fprintf(stderr, "tcId %d (%s, %s): %s%s\n", id, res, str(t, "comment"),
+    fprintf(stderr, "tcId %d (%s, %s): %s%s\n", id, res, ch_vec_sval(t, "comment"),
             ok ? "accepted" : "rejected", ok && !output_matched ? " with a wrong output" : "");
 }
 
@@ -183,7 +146,7 @@ static void judge(const cJSON *t, bool ok, bool output_matched)
 
 static CK_RV rsa_pub(const cJSON *k, CK_OBJECT_HANDLE *h)
 {
-    struct buf n = hex_int(k, "modulus"), e = hex_int(k, "publicExponent");
+    struct ch_vec_buf n = hex_int(k, "modulus"), e = hex_int(k, "publicExponent");
     CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
     CK_KEY_TYPE kt = CKK_RSA;
     CK_ATTRIBUTE a[] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &kt), ATTRN(CKA_MODULUS, n.p, n.len),
@@ -201,7 +164,7 @@ static CK_RV rsa_priv(const cJSON *k, CK_OBJECT_HANDLE *h)
     static const CK_ATTRIBUTE_TYPE types[] = {CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
                                               CKA_PRIME_1, CKA_PRIME_2,         CKA_EXPONENT_1,
                                               CKA_EXPONENT_2, CKA_COEFFICIENT};
-    struct buf v[8];
+    struct ch_vec_buf v[8];
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_KEY_TYPE kt = CKK_RSA;
     CK_ATTRIBUTE a[13] = {ATTR(CKA_CLASS, &cls), ATTR(CKA_KEY_TYPE, &kt), ATTR(CKA_DECRYPT, &yes),
@@ -280,7 +243,7 @@ static bool der_uint(const CK_BYTE *c, size_t n, CK_BYTE *out, size_t olen)
 }
 
 /* ECDSA-Sig-Value (SEC 1 §C.8) -> r || s. */
-static bool ecdsa_der_to_rs(const struct buf *sig, size_t olen, CK_BYTE *rs)
+static bool ecdsa_der_to_rs(const struct ch_vec_buf *sig, size_t olen, CK_BYTE *rs)
 {
     const CK_BYTE *p = sig->p, *end = sig->p + sig->len, *seq, *r, *s;
     size_t sl, rl, ssl;
@@ -293,7 +256,7 @@ static bool ecdsa_der_to_rs(const struct buf *sig, size_t olen, CK_BYTE *rs)
 }
 
 /* SubjectPublicKeyInfo with id-ecPublicKey and the expected named curve -> the point. */
-static bool spki_point(const struct buf *der, const CK_BYTE *oid, size_t ol, const CK_BYTE **pt,
+static bool spki_point(const struct ch_vec_buf *der, const CK_BYTE *oid, size_t ol, const CK_BYTE **pt,
                        size_t *pl)
 {
     static const CK_BYTE ecpk[] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
@@ -320,7 +283,7 @@ static bool spki_point(const struct buf *der, const CK_BYTE *oid, size_t ol, con
 
 /* ---- runners ------------------------------------------------------------------------------ */
 
-static bool verify(CK_MECHANISM *m, CK_OBJECT_HANDLE k, const struct buf *msg, const CK_BYTE *sig,
+static bool verify(CK_MECHANISM *m, CK_OBJECT_HANDLE k, const struct ch_vec_buf *msg, const CK_BYTE *sig,
                    size_t sl)
 {
     if (F->C_VerifyInit(S, m, k) != CKR_OK)
@@ -332,7 +295,7 @@ static void run_verify_group(const cJSON *g, const char *type)
 {
     CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
     const cJSON *pk = cJSON_GetObjectItemCaseSensitive(g, "publicKey");
-    CK_MECHANISM_TYPE h = hash_mech(str(g, "sha"));
+    CK_MECHANISM_TYPE h = hash_mech(ch_vec_sval(g, "sha"));
     CK_RSA_PKCS_PSS_PARAMS pss = {0};
     CK_MECHANISM m = {CK_UNAVAILABLE_INFORMATION, NULL, 0};
     size_t olen = 0;
@@ -345,13 +308,13 @@ static void run_verify_group(const cJSON *g, const char *type)
     } else if (strcmp(type, "RsassaPssVerify") == 0) {
         const cJSON *sl = cJSON_GetObjectItemCaseSensitive(g, "sLen");
         pss.hashAlg = h;
-        pss.mgf = mgf_of(hash_mech(str(g, "mgfSha")));
-        pss.sLen = (CK_ULONG)(cJSON_IsNumber(sl) ? sl->valueint : atoi(str(g, "sLen")));
+        pss.mgf = mgf_of(hash_mech(ch_vec_sval(g, "mgfSha")));
+        pss.sLen = (CK_ULONG)(cJSON_IsNumber(sl) ? sl->valueint : atoi(ch_vec_sval(g, "sLen")));
         m = (CK_MECHANISM){sig_mech("s", h), &pss, sizeof(pss)};
         rv = rsa_pub(pk, &k);
     } else if (strcmp(type, "EddsaVerify") == 0) {
         m.mechanism = CKM_EDDSA;
-        struct buf p = hex(pk, "pk");
+        struct ch_vec_buf p = ch_vec_field(pk, "pk");
         rv = ec_pub(ed25519_oid, sizeof(ed25519_oid), CKK_EC_EDWARDS, p.p, p.len, &k);
         free(p.p);
     } else { /* EcdsaVerify, EcdsaP1363Verify */
@@ -359,19 +322,19 @@ static void run_verify_group(const cJSON *g, const char *type)
         size_t ol;
         der = strcmp(type, "EcdsaVerify") == 0;
         m.mechanism = sig_mech("e", h);
-        if (!curve(str(pk, "curve"), &oid, &ol, &olen)) {
-            fprintf(stderr, "unknown curve %s\n", str(pk, "curve"));
+        if (!curve(ch_vec_sval(pk, "curve"), &oid, &ol, &olen)) {
+            fprintf(stderr, "unknown curve %s\n", ch_vec_sval(pk, "curve"));
             failures++;
             return;
         }
-        struct buf p = hex(pk, "uncompressed");
+        struct ch_vec_buf p = ch_vec_field(pk, "uncompressed");
         rv = ec_pub(oid, ol, CKK_EC, p.p, p.len, &k);
         free(p.p);
     }
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
-        struct buf msg = hex(t, "msg"), sig = hex(t, "sig");
+        struct ch_vec_buf msg = ch_vec_field(t, "msg"), sig = ch_vec_field(t, "sig");
         bool ok = false;
         if (rv == CKR_OK) {
             if (der) {
@@ -397,7 +360,7 @@ static void run_rsa_private_group(const cJSON *g, const char *type)
     CK_RV rv = rsa_priv(cJSON_GetObjectItemCaseSensitive(g, "privateKey"), &k);
     bool oaep = strcmp(type, "RsaesOaepDecrypt") == 0;
     bool gen = strcmp(type, "RsassaPkcs1Generate") == 0;
-    CK_MECHANISM_TYPE h = hash_mech(str(g, "sha"));
+    CK_MECHANISM_TYPE h = hash_mech(ch_vec_sval(g, "sha"));
     if (rv != CKR_OK) {
         fprintf(stderr, "group key refused: %s\n", ch_p11t_rv_name(rv));
         failures++;
@@ -406,8 +369,8 @@ static void run_rsa_private_group(const cJSON *g, const char *type)
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
-        struct buf msg = hex(t, "msg"), ct = hex(t, gen ? "sig" : "ct"), label = hex(t, "label");
-        CK_RSA_PKCS_OAEP_PARAMS op = {h, mgf_of(hash_mech(str(g, "mgfSha"))), CKZ_DATA_SPECIFIED,
+        struct ch_vec_buf msg = ch_vec_field(t, "msg"), ct = ch_vec_field(t, gen ? "sig" : "ct"), label = ch_vec_field(t, "label");
+        CK_RSA_PKCS_OAEP_PARAMS op = {h, mgf_of(hash_mech(ch_vec_sval(g, "mgfSha"))), CKZ_DATA_SPECIFIED,
                                       label.len ? label.p : NULL, label.len};
         CK_MECHANISM m = {oaep ? CKM_RSA_PKCS_OAEP : gen ? sig_mech("k", h) : CKM_RSA_PKCS,
                           oaep ? &op : NULL, oaep ? sizeof(op) : 0};
@@ -456,16 +419,16 @@ static void run_ecdh_group(const cJSON *g, const char *type)
     const CK_BYTE *oid = x25519_oid;
     size_t ol = sizeof(x25519_oid), flen = 32;
     bool xdh = strcmp(type, "XdhComp") == 0, spki = strcmp(type, "EcdhTest") == 0;
-    if (!xdh && !curve(str(g, "curve"), &oid, &ol, &flen)) {
-        fprintf(stderr, "unknown curve %s\n", str(g, "curve"));
+    if (!xdh && !curve(ch_vec_sval(g, "curve"), &oid, &ol, &flen)) {
+        fprintf(stderr, "unknown curve %s\n", ch_vec_sval(g, "curve"));
         failures++;
         return;
     }
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
-        struct buf d = xdh ? hex(t, "private") : hex_int(t, "private"), pub = hex(t, "public"),
-                   z = hex(t, "shared");
+        struct ch_vec_buf d = xdh ? ch_vec_field(t, "private") : hex_int(t, "private"), pub = ch_vec_field(t, "public"),
+                   z = ch_vec_field(t, "shared");
         CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
         CK_BYTE out[128];
         CK_ULONG outl = sizeof(out);
@@ -521,7 +484,7 @@ int main(int argc, char **argv)
     int unknown = 0;
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(root, "testGroups"))
     {
-        const char *type = str(g, "type");
+        const char *type = ch_vec_sval(g, "type");
         if (strcmp(type, "RsassaPkcs1Verify") == 0 || strcmp(type, "RsassaPssVerify") == 0 ||
             strcmp(type, "EcdsaVerify") == 0 || strcmp(type, "EcdsaP1363Verify") == 0 ||
             strcmp(type, "EddsaVerify") == 0)

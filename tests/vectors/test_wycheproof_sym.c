@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "p11_test.h"
+#include "vec_json.h"
 
 static struct ch_p11t T;
 static CK_FUNCTION_LIST_3_0 *F;
@@ -22,43 +23,6 @@ static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
 #define ATTR(t, v) {(t), (void *)(v), sizeof(*(v))}
 #define ATTRN(t, v, n) {(t), (void *)(v), (CK_ULONG)(n)}
-
-struct buf {
-    CK_BYTE *p;
-    size_t len;
-};
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 0;
-}
-
-static struct buf hex(const cJSON *o, const char *name)
-{
-    struct buf b = {NULL, 0};
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, name);
-    const char *h = cJSON_IsString(s) ? s->valuestring : "";
-    size_t n = strlen(h) / 2;
-    b.p = malloc(n + 1);
-    if (b.p == NULL)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        b.p[i] = (CK_BYTE)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
-    b.len = n;
-    return b;
-}
-
-static const char *str(const cJSON *o, const char *name)
-{
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(s) ? s->valuestring : "";
-}
 
 static long num(const cJSON *o, const char *name)
 {
@@ -82,7 +46,7 @@ static void report(const char *file, long tc, const char *what, bool ok)
     fprintf(stderr, "%s tcId %ld: %s\n", file, tc, what);
 }
 
-static CK_OBJECT_HANDLE import_key(CK_KEY_TYPE kt, const struct buf *k)
+static CK_OBJECT_HANDLE import_key(CK_KEY_TYPE kt, const struct ch_vec_buf *k)
 {
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     CK_ATTRIBUTE t[] = {
@@ -99,8 +63,8 @@ static CK_OBJECT_HANDLE import_key(CK_KEY_TYPE kt, const struct buf *k)
 }
 
 /* Single-part encrypt or decrypt with the two-call size convention. */
-static CK_RV crypt1(bool enc, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const struct buf *in,
-                    struct buf *out)
+static CK_RV crypt1(bool enc, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const struct ch_vec_buf *in,
+                    struct ch_vec_buf *out)
 {
     CK_RV rv = enc ? F->C_EncryptInit(S, m, k) : F->C_DecryptInit(S, m, k);
     out->p = NULL;
@@ -122,8 +86,8 @@ static CK_RV crypt1(bool enc, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const struct 
 }
 
 /* Multi-part in 7-byte pieces (each update sized first), then final. */
-static CK_RV crypt_multi(bool enc, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const struct buf *in,
-                         struct buf *out)
+static CK_RV crypt_multi(bool enc, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const struct ch_vec_buf *in,
+                         struct ch_vec_buf *out)
 {
     CK_RV rv = enc ? F->C_EncryptInit(S, m, k) : F->C_DecryptInit(S, m, k);
     out->p = malloc(in->len + 64);
@@ -155,9 +119,9 @@ static CK_RV crypt_multi(bool enc, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const st
     return rv;
 }
 
-static struct buf cat(const struct buf *a, const struct buf *b)
+static struct ch_vec_buf cat(const struct ch_vec_buf *a, const struct ch_vec_buf *b)
 {
-    struct buf r = {malloc(a->len + b->len + 1), a->len + b->len};
+    struct ch_vec_buf r = {malloc(a->len + b->len + 1), a->len + b->len};
     if (a->len)
         memcpy(r.p, a->p, a->len);
     if (b->len)
@@ -170,11 +134,11 @@ static struct buf cat(const struct buf *a, const struct buf *b)
 /* AEAD / cipher: encrypt msg must give want_ct, decrypt want_ct must give msg (valid) or fail
  * (invalid). */
 static void run_cipher(const char *file, long tc, const char *result, CK_MECHANISM *m,
-                       CK_OBJECT_HANDLE k, const struct buf *msg, const struct buf *want_ct,
+                       CK_OBJECT_HANDLE k, const struct ch_vec_buf *msg, const struct ch_vec_buf *want_ct,
                        bool multi)
 {
     bool valid = strcmp(result, "valid") == 0, invalid = strcmp(result, "invalid") == 0;
-    struct buf out;
+    struct ch_vec_buf out;
     CK_RV rv;
     if (!invalid) {
         rv = crypt1(true, m, k, msg, &out);
@@ -203,9 +167,9 @@ static void run_cipher(const char *file, long tc, const char *result, CK_MECHANI
     }
 }
 
-static void gcm_case(const char *file, long tc, const char *result, const struct buf *key,
-                     const struct buf *iv, const struct buf *aad, const struct buf *msg,
-                     const struct buf *ct, const struct buf *tag, long tag_bits)
+static void gcm_case(const char *file, long tc, const char *result, const struct ch_vec_buf *key,
+                     const struct ch_vec_buf *iv, const struct ch_vec_buf *aad, const struct ch_vec_buf *msg,
+                     const struct ch_vec_buf *ct, const struct ch_vec_buf *tag, long tag_bits)
 {
     CK_OBJECT_HANDLE k = import_key(CKK_AES, key);
     if (k == CK_INVALID_HANDLE) {
@@ -215,7 +179,7 @@ static void gcm_case(const char *file, long tc, const char *result, const struct
     CK_GCM_PARAMS gp = {iv->p, (CK_ULONG)iv->len, (CK_ULONG)iv->len * 8, aad->p,
                         (CK_ULONG)aad->len, (CK_ULONG)tag_bits};
     CK_MECHANISM m = {CKM_AES_GCM, &gp, sizeof(gp)};
-    struct buf want = cat(ct, tag);
+    struct ch_vec_buf want = cat(ct, tag);
     run_cipher(file, tc, result, &m, k, msg, &want, true);
     free(want.p);
     (void)F->C_DestroyObject(S, k);
@@ -227,9 +191,9 @@ static void run_wycheproof_gcm(const char *file, const cJSON *g)
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
-        struct buf key = hex(t, "key"), iv = hex(t, "iv"), aad = hex(t, "aad"),
-                   msg = hex(t, "msg"), ct = hex(t, "ct"), tag = hex(t, "tag");
-        gcm_case(file, num(t, "tcId"), str(t, "result"), &key, &iv, &aad, &msg, &ct, &tag,
+        struct ch_vec_buf key = ch_vec_field(t, "key"), iv = ch_vec_field(t, "iv"), aad = ch_vec_field(t, "aad"),
+                   msg = ch_vec_field(t, "msg"), ct = ch_vec_field(t, "ct"), tag = ch_vec_field(t, "tag");
+        gcm_case(file, num(t, "tcId"), ch_vec_sval(t, "result"), &key, &iv, &aad, &msg, &ct, &tag,
                  tag_bits);
         free(key.p), free(iv.p), free(aad.p), free(msg.p), free(ct.p), free(tag.p);
     }
@@ -241,13 +205,13 @@ static void run_wycheproof_cbc(const char *file, const cJSON *g)
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
         long tc = num(t, "tcId");
-        struct buf key = hex(t, "key"), iv = hex(t, "iv"), msg = hex(t, "msg"), ct = hex(t, "ct");
+        struct ch_vec_buf key = ch_vec_field(t, "key"), iv = ch_vec_field(t, "iv"), msg = ch_vec_field(t, "msg"), ct = ch_vec_field(t, "ct");
         CK_OBJECT_HANDLE k = import_key(CKK_AES, &key);
         if (k == CK_INVALID_HANDLE) {
-            report(file, tc, "key import", strcmp(str(t, "result"), "valid") != 0);
+            report(file, tc, "key import", strcmp(ch_vec_sval(t, "result"), "valid") != 0);
         } else {
             CK_MECHANISM m = {CKM_AES_CBC_PAD, iv.p, (CK_ULONG)iv.len};
-            run_cipher(file, tc, str(t, "result"), &m, k, &msg, &ct, true);
+            run_cipher(file, tc, ch_vec_sval(t, "result"), &m, k, &msg, &ct, true);
             (void)F->C_DestroyObject(S, k);
         }
         free(key.p), free(iv.p), free(msg.p), free(ct.p);
@@ -286,9 +250,9 @@ static void run_mac(const char *file, const char *alg, const cJSON *g)
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
         long tc = num(t, "tcId");
-        const char *result = str(t, "result");
+        const char *result = ch_vec_sval(t, "result");
         bool valid = strcmp(result, "valid") == 0, invalid = strcmp(result, "invalid") == 0;
-        struct buf key = hex(t, "key"), msg = hex(t, "msg"), tag = hex(t, "tag");
+        struct ch_vec_buf key = ch_vec_field(t, "key"), msg = ch_vec_field(t, "msg"), tag = ch_vec_field(t, "tag");
         CK_OBJECT_HANDLE k = import_key(cmac ? CKK_AES : CKK_GENERIC_SECRET, &key);
         if (k == CK_INVALID_HANDLE) {
             report(file, tc, "key import", !valid);
@@ -346,7 +310,7 @@ static void run_mac(const char *file, const char *alg, const cJSON *g)
     }
 }
 
-static bool read_value(CK_OBJECT_HANDLE o, struct buf *out)
+static bool read_value(CK_OBJECT_HANDLE o, struct ch_vec_buf *out)
 {
     CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
     out->p = NULL;
@@ -368,9 +332,9 @@ static void run_keywrap(const char *file, bool pad, const cJSON *g)
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
         long tc = num(t, "tcId");
-        const char *result = str(t, "result");
+        const char *result = ch_vec_sval(t, "result");
         bool valid = strcmp(result, "valid") == 0, invalid = strcmp(result, "invalid") == 0;
-        struct buf key = hex(t, "key"), msg = hex(t, "msg"), ct = hex(t, "ct");
+        struct ch_vec_buf key = ch_vec_field(t, "key"), msg = ch_vec_field(t, "msg"), ct = ch_vec_field(t, "ct");
         CK_OBJECT_HANDLE k = import_key(CKK_AES, &key);
         if (k == CK_INVALID_HANDLE) {
             report(file, tc, "key import", !valid);
@@ -398,7 +362,7 @@ static void run_keywrap(const char *file, bool pad, const cJSON *g)
         if (invalid) {
             report(file, tc, "C_UnwrapKey accepted an invalid ciphertext", rv != CKR_OK);
         } else if (rv == CKR_OK) {
-            struct buf v;
+            struct ch_vec_buf v;
             bool ok = read_value(u, &v) && eq(v.p, v.len, msg.p, msg.len);
             report(file, tc, "C_UnwrapKey value", ok);
             free(v.p);
@@ -424,10 +388,10 @@ static void run_hkdf(const char *file, const char *alg, const cJSON *g)
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
         long tc = num(t, "tcId");
-        const char *result = str(t, "result");
+        const char *result = ch_vec_sval(t, "result");
         bool valid = strcmp(result, "valid") == 0, invalid = strcmp(result, "invalid") == 0;
-        struct buf ikm = hex(t, "ikm"), salt = hex(t, "salt"), info = hex(t, "info"),
-                   okm = hex(t, "okm");
+        struct ch_vec_buf ikm = ch_vec_field(t, "ikm"), salt = ch_vec_field(t, "salt"), info = ch_vec_field(t, "info"),
+                   okm = ch_vec_field(t, "okm");
         CK_OBJECT_HANDLE k = import_key(CKK_GENERIC_SECRET, &ikm);
         if (k == CK_INVALID_HANDLE) {
             /* A zero-length CKA_VALUE is not a key object here. */
@@ -455,7 +419,7 @@ static void run_hkdf(const char *file, const char *alg, const cJSON *g)
         CK_OBJECT_HANDLE d = CK_INVALID_HANDLE;
         CK_RV rv = F->C_DeriveKey(S, &m, k, dt, 6, &d);
         if (rv == CKR_OK) {
-            struct buf v;
+            struct ch_vec_buf v;
             bool ok = read_value(d, &v) && eq(v.p, v.len, okm.p, okm.len);
             report(file, tc, "derived value", !invalid && ok);
             free(v.p);
@@ -473,17 +437,17 @@ static void run_hkdf(const char *file, const char *alg, const cJSON *g)
 
 static void run_acvp(const char *file, const char *alg, const cJSON *g)
 {
-    if (strcmp(str(g, "testType"), "AFT") != 0) {
+    if (strcmp(ch_vec_sval(g, "testType"), "AFT") != 0) {
         skipped++; /* MCT groups are optional (vectors README) */
         return;
     }
-    bool enc = strcmp(str(g, "direction"), "encrypt") == 0;
+    bool enc = strcmp(ch_vec_sval(g, "direction"), "encrypt") == 0;
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(g, "tests"))
     {
         long tc = num(t, "tcId");
-        struct buf key = hex(t, "key"), iv = hex(t, "iv"), pt = hex(t, "pt"), ct = hex(t, "ct"),
-                   aad = hex(t, "aad"), tag = hex(t, "tag");
+        struct ch_vec_buf key = ch_vec_field(t, "key"), iv = ch_vec_field(t, "iv"), pt = ch_vec_field(t, "pt"), ct = ch_vec_field(t, "ct"),
+                   aad = ch_vec_field(t, "aad"), tag = ch_vec_field(t, "tag");
         CK_OBJECT_HANDLE k = import_key(CKK_AES, &key);
         if (k == CK_INVALID_HANDLE) {
             report(file, tc, "key import", false);
@@ -496,9 +460,9 @@ static void run_acvp(const char *file, const char *alg, const cJSON *g)
                      num(g, "tagLen"));
         } else if (strcmp(alg, "ACVP-AES-CBC") == 0) {
             CK_MECHANISM m = {CKM_AES_CBC, iv.p, (CK_ULONG)iv.len};
-            struct buf out;
+            struct ch_vec_buf out;
             CK_RV rv = crypt1(enc, &m, k, enc ? &pt : &ct, &out);
-            const struct buf *want = enc ? &ct : &pt;
+            const struct ch_vec_buf *want = enc ? &ct : &pt;
             report(file, tc, enc ? "CBC encrypt" : "CBC decrypt",
                    rv == CKR_OK && eq(out.p, out.len, want->p, want->len));
             free(out.p);
@@ -506,10 +470,10 @@ static void run_acvp(const char *file, const char *alg, const cJSON *g)
             CK_AES_CTR_PARAMS cp = {128, {0}};
             memcpy(cp.cb, iv.p, iv.len < 16 ? iv.len : 16);
             CK_MECHANISM m = {CKM_AES_CTR, &cp, sizeof(cp)};
-            struct buf out;
+            struct ch_vec_buf out;
             long bits = num(t, "payloadLen");
             CK_RV rv = crypt_multi(enc, &m, k, enc ? &pt : &ct, &out);
-            const struct buf *want = enc ? &ct : &pt;
+            const struct ch_vec_buf *want = enc ? &ct : &pt;
             bool ok = rv == CKR_OK && out.len == want->len;
             size_t whole = (size_t)bits / 8;
             if (ok && whole > 0)
@@ -562,12 +526,12 @@ int main(int argc, char **argv)
     }
     F = T.f;
     const char *file = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
-    const char *alg = str(root, "algorithm");
+    const char *alg = ch_vec_sval(root, "algorithm");
     int unknown = 0;
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(root, "testGroups"))
     {
-        const char *type = str(g, "type");
+        const char *type = ch_vec_sval(g, "type");
         if (strncmp(alg, "ACVP-AES-", 9) == 0)
             run_acvp(file, alg, g);
         else if (strcmp(type, "AeadTest") == 0 && strcmp(alg, "AES-GCM") == 0)
