@@ -2,7 +2,7 @@
 /* src/crypto: a tiny built-in OpenSSL provider, registered only in the module's private
  * library context, whose single EVP_RAND ("CRATON-DRBG") hands out bytes from the module DRBG
  * (src/fips, reached through a callback so this layer does not call upwards). It is the seed
- * source of that context: OpenSSL's HMAC_DRBG chain there (primary, then public/private) is
+ * source of that context: OpenSSL's CTR_DRBG chain there (primary, then public/private) is
  * seeded and reseeded only from our SP 800-90A DRBG, so RSA/EC key generation and every other
  * draw OpenSSL makes for us descends from it. */
 #include "crypto/crypto_int.h"
@@ -240,11 +240,11 @@ CK_RV ch_crypto_rand_install(OSSL_LIB_CTX *libctx)
     /* RAND_set_*_type fail once the context's DRBGs exist, so this runs right after
      * OSSL_LIB_CTX_new, before any provider that could draw randomness is loaded. */
     /* Our DRBG is the seed source; OpenSSL's own primary/public/private DRBGs in this context
-     * are SP 800-90A HMAC_DRBG (SHA-256) instances chained below it, so every byte OpenSSL
+     * are SP 800-90A CTR_DRBG (AES-256) instances chained below it, so every byte OpenSSL
      * draws descends from the module DRBG while per-operation draws (ECDSA nonces, RSA
      * blinding) do not pay a full prediction-resistant reseed each (docs/FIPS.md). */
     if (RAND_set_seed_source_type(libctx, RAND_ALG_NAME, RAND_PROPQ) != 1 ||
-        RAND_set_DRBG_type(libctx, "HMAC-DRBG", NULL, NULL, "SHA256") != 1)
+        RAND_set_DRBG_type(libctx, "CTR-DRBG", NULL, "AES-256-CTR", NULL) != 1)
         return CKR_GENERAL_ERROR;
     return CKR_OK;
 }
