@@ -41,19 +41,17 @@ echo "hello from craton" >"$demo/hello.txt"
 p11 --login --pin "$user_pin" --write-object "$demo/hello.txt" --type data --label hello
 p11 --read-object --type data --label hello
 
-if p11 -M 2>/dev/null | grep -q "ECDSA-SHA256"; then
-    echo "== keys: EC P-256 and RSA-2048, sign and verify"
-    p11 --login --pin "$user_pin" --keypairgen --key-type EC:prime256v1 --label demo-ec --id 01
-    p11 --login --pin "$user_pin" --sign -m ECDSA-SHA256 --id 01 \
-        --input-file "$demo/hello.txt" --output-file "$demo/hello.ec.sig"
-    p11 --verify -m ECDSA-SHA256 --id 01 --input-file "$demo/hello.txt" \
-        --signature-file "$demo/hello.ec.sig"
-    p11 --login --pin "$user_pin" --keypairgen --key-type rsa:2048 --label demo-rsa --id 02
-    p11 --login --pin "$user_pin" --sign -m SHA256-RSA-PKCS-PSS --id 02 \
-        --input-file "$demo/hello.txt" --output-file "$demo/hello.rsa.sig"
-    p11 --verify -m SHA256-RSA-PKCS-PSS --id 02 --input-file "$demo/hello.txt" \
-        --signature-file "$demo/hello.rsa.sig"
-fi
+echo "== keys: EC P-256 and RSA-2048, sign and verify"
+p11 --login --pin "$user_pin" --keypairgen --key-type EC:prime256v1 --label demo-ec --id 01
+p11 --login --pin "$user_pin" --sign -m ECDSA-SHA256 --id 01 \
+    --input-file "$demo/hello.txt" --output-file "$demo/hello.ec.sig"
+p11 --verify -m ECDSA-SHA256 --id 01 --input-file "$demo/hello.txt" \
+    --signature-file "$demo/hello.ec.sig"
+p11 --login --pin "$user_pin" --keypairgen --key-type rsa:2048 --label demo-rsa --id 02
+p11 --login --pin "$user_pin" --sign -m SHA256-RSA-PKCS-PSS --id 02 \
+    --input-file "$demo/hello.txt" --output-file "$demo/hello.rsa.sig"
+p11 --verify -m SHA256-RSA-PKCS-PSS --id 02 --input-file "$demo/hello.txt" \
+    --signature-file "$demo/hello.rsa.sig"
 
 echo "== what the token holds"
 p11 --login --pin "$user_pin" --list-objects
