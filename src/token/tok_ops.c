@@ -11,6 +11,7 @@
 #include "audit/audit.h"
 #include "fips/fips.h"
 #include "token/tok_internal.h"
+#include "util/ch_ct.h"
 #include "util/ch_secmem.h"
 #include "util/ch_wipe.h"
 
@@ -104,6 +105,7 @@ CK_RV ch_tok_op_init(CK_SESSION_HANDLE h, enum ch_op_kind kind, const CK_MECHANI
     struct ch_object *k = NULL;
     const struct ch_mech_desc *d;
     struct ch_mech_op *op = NULL;
+    bool needs_auth = false;
     CK_RV rv;
     CH_TRY(ch_tok_session_get(h, &s));
     if (mech == NULL) { /* PKCS#11 3.0: a NULL mechanism ends the active operation */
@@ -133,19 +135,17 @@ CK_RV ch_tok_op_init(CK_SESSION_HANDLE h, enum ch_op_kind kind, const CK_MECHANI
             ch_obj_key_view(k, &view);
             rv = d->ops->init(d, kind, mech, &view, &op);
         }
-        s->op_needs_ctx_auth[kind] = (kind == CH_OP_SIGN || kind == CH_OP_DECRYPT ||
-                                      kind == CH_OP_SIGN_RECOVER) &&
-                                     ch_obj_bool(k, CKA_ALWAYS_AUTHENTICATE, false);
+        needs_auth = (kind == CH_OP_SIGN || kind == CH_OP_DECRYPT || kind == CH_OP_SIGN_RECOVER) &&
+                     ch_obj_bool(k, CKA_ALWAYS_AUTHENTICATE, false);
         pthread_rwlock_unlock(&k->lock);
     }
     CH_TRY_OUT(rv);
     s->ops[kind] = op;
     s->op_keys[kind] = k;
     s->op_ctx_auth[kind] = false;
+    s->op_needs_ctx_auth[kind] = needs_auth;
     k = NULL;
 out:
-    if (rv != CKR_OK)
-        s->op_needs_ctx_auth[kind] = s->ops[kind] != NULL && s->op_needs_ctx_auth[kind];
     ch_obj_unref(k);
     ch_tok_session_put(s);
     return rv;
@@ -545,8 +545,13 @@ static bool template_matches(const struct ch_attr *tmpl, const struct ch_object 
             t |= (uint64_t)tmpl->val[off + (size_t)i] << (8 * i);
             l |= (uint64_t)tmpl->val[off + 8 + (size_t)i] << (8 * i);
         }
+        if (l > tmpl->len - off - 16)
+            return false; /* malformed template blob: match nothing */
         const struct ch_attr *a = ch_obj_attr(o, (CK_ATTRIBUTE_TYPE)t);
-        if (a == NULL || a->len != l || (l && memcmp(a->val, tmpl->val + off + 16, l) != 0))
+        /* A template may name a secret value: compare those in constant time. */
+        if (a == NULL || a->len != l ||
+            (l && !(a->secret ? ch_ct_eq(a->val, tmpl->val + off + 16, (size_t)l)
+                              : memcmp(a->val, tmpl->val + off + 16, (size_t)l) == 0)))
             return false;
         off += 16 + (size_t)l;
     }

@@ -662,6 +662,45 @@ static void test_wrap_private(void **state)
     assert_int_equal(F->C_WrapKey(S, &w, aes, rsa_priv, blob, &bl), CKR_KEY_UNEXTRACTABLE);
 }
 
+/* CKA_ALWAYS_AUTHENTICATE: each signing operation needs its own CKU_CONTEXT_SPECIFIC login;
+ * a wrong PIN there ends the operation; the context login without an operation is refused. */
+static void test_always_authenticate(void **state)
+{
+    (void)state;
+    CK_MECHANISM g = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {ATTRN(CKA_EC_PARAMS, p256_oid, sizeof(p256_oid)), ATTR(CKA_VERIFY, &yes)};
+    CK_ATTRIBUTE vt[] = {ATTR(CKA_SIGN, &yes), ATTR(CKA_ALWAYS_AUTHENTICATE, &yes)};
+    CK_OBJECT_HANDLE pub, priv;
+    assert_int_equal(F->C_GenerateKeyPair(S, &g, pt, 2, vt, 2, &pub, &priv), CKR_OK);
+    CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+    CK_BYTE sig[128];
+    CK_ULONG sl = sizeof(sig);
+    assert_int_equal(F->C_Login(S, CKU_CONTEXT_SPECIFIC, CH_P11T_STR(CH_P11T_USER_PIN)),
+                     CKR_OPERATION_NOT_INITIALIZED);
+    /* Without the context login the signature is refused. */
+    assert_int_equal(F->C_SignInit(S, &m, priv), CKR_OK);
+    assert_int_equal(F->C_Sign(S, msg, sizeof(msg) - 1, sig, &sl), CKR_USER_NOT_LOGGED_IN);
+    assert_int_equal(F->C_SignInit(S, NULL, CK_INVALID_HANDLE), CKR_OK); /* cancel */
+    /* A wrong context PIN ends the operation. */
+    assert_int_equal(F->C_SignInit(S, &m, priv), CKR_OK);
+    assert_int_equal(F->C_Login(S, CKU_CONTEXT_SPECIFIC, CH_P11T_STR("wrong-pin-9")),
+                     CKR_PIN_INCORRECT);
+    assert_int_equal(F->C_Sign(S, msg, sizeof(msg) - 1, sig, &sl), CKR_OPERATION_NOT_INITIALIZED);
+    /* With it, one signature; the next operation needs a new context login. */
+    for (int i = 0; i < 2; i++) {
+        sl = sizeof(sig);
+        assert_int_equal(F->C_SignInit(S, &m, priv), CKR_OK);
+        assert_int_equal(F->C_Login(S, CKU_CONTEXT_SPECIFIC, CH_P11T_STR(CH_P11T_USER_PIN)),
+                         CKR_OK);
+        assert_int_equal(F->C_Sign(S, msg, sizeof(msg) - 1, sig, &sl), CKR_OK);
+    }
+    assert_int_equal(F->C_VerifyInit(S, &m, pub), CKR_OK);
+    assert_int_equal(F->C_Verify(S, msg, sizeof(msg) - 1, sig, sl), CKR_OK);
+    sl = sizeof(sig);
+    assert_int_equal(F->C_SignInit(S, &m, priv), CKR_OK);
+    assert_int_equal(F->C_Sign(S, msg, sizeof(msg) - 1, sig, &sl), CKR_USER_NOT_LOGGED_IN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,7 +710,7 @@ int main(void)
         cmocka_unit_test(test_recover),       cmocka_unit_test(test_encrypt),
         cmocka_unit_test(test_refusals),      cmocka_unit_test(test_import),
         cmocka_unit_test(test_derive),        cmocka_unit_test(test_wrap),
-        cmocka_unit_test(test_wrap_private),
+        cmocka_unit_test(test_wrap_private),  cmocka_unit_test(test_always_authenticate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
