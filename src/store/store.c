@@ -808,7 +808,7 @@ CK_RV ch_store_begin(struct ch_store *s)
     ch_store_lock(s);
     CK_RV rv = CKR_OPERATION_ACTIVE; /* nested */
     if (!s->txn_open) {
-        rv = ch_store_exec(s, CH_ST_BEGIN_IMM);
+        rv = ch_store_wtx_begin(s);
         if (rv == CKR_OK) {
             s->txn_open = true;
             s->txn_owner = pthread_self();

@@ -83,6 +83,8 @@ struct ch_store {
     uint64_t keys_epoch;        /* and the database epoch (changed by a restore) */
     bool seen_valid;
     uint64_t seen_counter; /* change_counter at the last ch_store_changed */
+    bool wtx_c0_valid;     /* wtx_c0 read at the start of the open write transaction */
+    uint64_t wtx_c0;       /* change_counter when it began */
     uint64_t last_version; /* version given by this handle's latest create/update */
 };
 

@@ -251,9 +251,24 @@ static void exec_cleanup(struct ch_store *s, enum ch_store_stmt which)
     (void)ignored;
 }
 
+/* The change counter as this connection sees it now, or false. */
+static bool counter_now(struct ch_store *s, uint64_t *c)
+{
+    struct ch_store_tok t;
+    if (ch_store_tok_get(s, &t) != CKR_OK)
+        return false;
+    *c = t.change_counter;
+    return true;
+}
+
 CK_RV ch_store_wtx_begin(struct ch_store *s)
 {
-    return ch_store_exec(s, s->txn_open ? CH_ST_SP_W : CH_ST_BEGIN_IMM);
+    if (s->txn_open)
+        return ch_store_exec(s, CH_ST_SP_W);
+    CK_RV rv = ch_store_exec(s, CH_ST_BEGIN_IMM);
+    /* Holding the write lock: no other process can move the counter until we commit. */
+    s->wtx_c0_valid = rv == CKR_OK && counter_now(s, &s->wtx_c0);
+    return rv;
 }
 
 CK_RV ch_store_wtx_end(struct ch_store *s, CK_RV rv)
@@ -267,10 +282,21 @@ CK_RV ch_store_wtx_end(struct ch_store *s, CK_RV rv)
         return ch_store_exec(s, CH_ST_REL_W);
     }
     if (rv == CKR_OK) {
+        uint64_t c1 = 0;
+        bool own = s->wtx_c0_valid && s->seen_valid && s->wtx_c0 == s->seen_counter &&
+                   counter_now(s, &c1);
         rv = ch_store_exec(s, CH_ST_COMMIT);
-        if (rv == CKR_OK)
+        if (rv == CKR_OK) {
+            /* Nobody else wrote between our last look and this transaction, so every change
+             * up to c1 is ours and already in memory: ch_store_changed need not report it.
+             * If someone did, the counter stays unseen and the next check reloads. */
+            if (own)
+                s->seen_counter = c1;
+            s->wtx_c0_valid = false;
             return CKR_OK;
+        }
     }
+    s->wtx_c0_valid = false;
     /* Reset every statement first: a pending read statement would make ROLLBACK fail. */
     for (size_t i = 0; i < CH_ST_COUNT_; i++)
         if (s->st[i] != NULL)

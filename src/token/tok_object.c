@@ -287,15 +287,6 @@ static CK_OBJECT_HANDLE new_handle(void)
     return atomic_fetch_add_explicit(&next_handle, 1, memory_order_relaxed);
 }
 
-/* After our own write: consume the change counter, so the next check does not reload
- * everything because of a change we made ourselves. */
-static void settle(struct ch_store *st)
-{
-    bool changed;
-    if (ch_store_changed(st, &changed) != CKR_OK)
-        ch_log(CH_LOG_WARN, "token store change check failed");
-}
-
 /* ---- tables ------------------------------------------------------------------------------- */
 
 static uint64_t label_key_of(const struct ch_object *o)
@@ -659,14 +650,33 @@ static CK_RV check_write_rules(struct ch_session *s, const struct ch_object *o)
     return CKR_OK;
 }
 
-/* A fresh CKA_UNIQUE_ID: 16 random bytes in hex (PKCS#11 3.0 §4.4.1). */
+/* CKA_UNIQUE_ID (PKCS#11 3.0 §4.4.1) must be unique within the token, not secret or
+ * unpredictable: 8 random bytes drawn at C_Initialize (so processes, and a fork child that
+ * re-initialises, differ) followed by a 64-bit counter, in hex. Drawing 16 bytes from the
+ * prediction-resistant DRBG for every object would reseed it each time for nothing. */
+static uint8_t uid_prefix[8];
+static bool uid_prefix_ok;
+static atomic_uint_fast64_t uid_counter;
+
+void ch_obj_ids_init(void)
+{
+    uid_prefix_ok = ch_drbg_generate(uid_prefix, sizeof(uid_prefix)) == CKR_OK;
+}
+
 static CK_RV assign_unique_id(struct ch_object *o)
 {
+    static const char d[] = "0123456789abcdef";
     uint8_t r[16];
     char hex[33];
-    CH_TRY(ch_drbg_generate(r, sizeof(r)));
+    if (uid_prefix_ok) {
+        uint64_t c = atomic_fetch_add_explicit(&uid_counter, 1, memory_order_relaxed);
+        memcpy(r, uid_prefix, 8);
+        for (int i = 0; i < 8; i++)
+            r[8 + i] = (uint8_t)(c >> (56 - 8 * i));
+    } else {
+        CH_TRY(ch_drbg_generate(r, sizeof(r)));
+    }
     for (size_t i = 0; i < sizeof(r); i++) {
-        static const char d[] = "0123456789abcdef";
         hex[2 * i] = d[r[i] >> 4];
         hex[2 * i + 1] = d[r[i] & 15];
     }
@@ -719,7 +729,6 @@ CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object
                     ch_log(CH_LOG_ERROR, "slot %lu: could not remove an unindexed record",
                            (unsigned long)t->slot);
     }
-    settle(t->store);
 out:
     if (tx)
         ch_store_rollback(t->store);
@@ -819,7 +828,6 @@ CK_RV ch_tok_destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
             index_remove(t, o);
         pthread_rwlock_unlock(&t->objs_lock);
         rv = CKR_OK;
-        settle(t->store);
     }
     pthread_mutex_unlock(&t->lock);
     if (o->on_token && o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)
@@ -998,7 +1006,6 @@ CK_RV ch_tok_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_
         index_relabel(t, o);
         pthread_rwlock_unlock(&t->objs_lock);
         obj_drop_cache(o);
-        settle(t->store);
     }
     pthread_mutex_unlock(&t->lock);
     if (o->on_token && o->cls != CKO_DATA && o->cls != CKO_CERTIFICATE)

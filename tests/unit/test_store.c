@@ -610,6 +610,52 @@ static void test_meta(void **state)
     assert_false(changed); /* metadata does not count */
 }
 
+/* Our own writes do not count as changes, but a change another connection (process) made
+ * before our write still does: the write must not hide it. */
+static void test_changed_own_vs_foreign(void **state)
+{
+    struct fx *f = *state;
+    struct ch_store *b = NULL;
+    uint64_t id;
+    bool changed;
+    init_token(f->s);
+    assert_int_equal(ch_store_open(&f->cfg, 0, &b), CKR_OK);
+    assert_int_equal(ch_store_changed(f->s, &changed), CKR_OK);
+    assert_int_equal(ch_store_changed(f->s, &changed), CKR_OK);
+    assert_false(changed);
+
+    assert_int_equal(ch_store_obj_create(f->s, false, (const uint8_t *)"own", 3, NULL, 0, &id),
+                     CKR_OK);
+    assert_int_equal(ch_store_changed(f->s, &changed), CKR_OK);
+    assert_false(changed); /* only our own write */
+
+    assert_int_equal(ch_store_obj_create(b, false, (const uint8_t *)"other", 5, NULL, 0, &id),
+                     CKR_OK);
+    assert_int_equal(ch_store_obj_create(f->s, false, (const uint8_t *)"own2", 4, NULL, 0, &id),
+                     CKR_OK);
+    assert_int_equal(ch_store_changed(f->s, &changed), CKR_OK);
+    assert_true(changed); /* the other connection's write is still reported */
+    assert_int_equal(ch_store_changed(f->s, &changed), CKR_OK);
+    assert_false(changed);
+
+    /* The same through an explicit transaction. */
+    assert_int_equal(ch_store_obj_create(b, false, (const uint8_t *)"other2", 6, NULL, 0, &id),
+                     CKR_OK);
+    assert_int_equal(ch_store_begin(f->s), CKR_OK);
+    assert_int_equal(ch_store_obj_create(f->s, false, (const uint8_t *)"own3", 4, NULL, 0, &id),
+                     CKR_OK);
+    assert_int_equal(ch_store_commit(f->s), CKR_OK);
+    assert_int_equal(ch_store_changed(f->s, &changed), CKR_OK);
+    assert_true(changed);
+    assert_int_equal(ch_store_begin(f->s), CKR_OK);
+    assert_int_equal(ch_store_obj_create(f->s, false, (const uint8_t *)"own4", 4, NULL, 0, &id),
+                     CKR_OK);
+    assert_int_equal(ch_store_commit(f->s), CKR_OK);
+    assert_int_equal(ch_store_changed(f->s, &changed), CKR_OK);
+    assert_false(changed);
+    ch_store_close(b);
+}
+
 /* ---- no plaintext on disk ------------------------------------------------------------------- */
 
 /* Does any file in dir contain needle? */
@@ -1224,6 +1270,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreach_stop_and_txn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changed_own_vs_foreign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_flip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_swap_rollback, setup, teardown),
