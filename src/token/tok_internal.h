@@ -144,6 +144,8 @@ void ch_obj_free_unpublished(struct ch_object *o);
 /* Load/refresh the token's objects from its store (after init, login, logout, other processes'
  * changes). Caller holds tok->lock. */
 CH_MUST_CHECK CK_RV ch_obj_sync(struct ch_token *tok, bool force);
+/* Draw this process's CKA_UNIQUE_ID prefix (C_Initialize, after the DRBG is up). */
+void ch_obj_ids_init(void);
 /* Drop every object of the token (re-initialisation, finalize). Caller holds tok->lock. */
 void ch_obj_drop_all(struct ch_token *tok);
 /* Destroy the private session objects of the application (at logout, PKCS#11 3.0 §5.6). */

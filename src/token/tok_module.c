@@ -169,6 +169,7 @@ CK_RV ch_tok_module_init(bool app_mutexes_only)
         ch_log(CH_LOG_ERROR, "power-on self-test failed: %s; the module is in the error state",
                ch_fips_error_reason());
     CH_TRY_OUT(ch_drbg_init());
+    ch_obj_ids_init();
     if (mkdir(m->cfg.storage_dir, 0700) != 0 && errno != EEXIST) {
         ch_log(CH_LOG_ERROR, "cannot create storage directory %s: %s", m->cfg.storage_dir,
                strerror(errno));
