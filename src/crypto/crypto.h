@@ -213,6 +213,11 @@ CH_MUST_CHECK CK_RV ch_crypto_pkey_check(const struct ch_pkey *k);
  * keys, encrypt/decrypt for RSA, recomputed public value for X25519/X448. CKR_OK or
  * CKR_GENERAL_ERROR. */
 CH_MUST_CHECK CK_RV ch_crypto_pkey_pct(const struct ch_pkey *k);
+/* The pairwise-consistency test of a key pair generated for key agreement only (never used to
+ * sign): SP 800-56A rev3 §5.6.2.1.4 (b), the public key recomputed from the private key and
+ * compared (EC: Q == d*G, one fixed-base multiplication; X25519/X448 as ch_crypto_pkey_pct).
+ * Other key types get ch_crypto_pkey_pct. CKR_OK or CKR_GENERAL_ERROR. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_pct_agreement(const struct ch_pkey *k);
 
 /* Operation parameters. */
 enum ch_pk_pad { CH_PAD_NONE = 0, CH_PAD_PKCS1, CH_PAD_PSS, CH_PAD_OAEP };
@@ -259,6 +264,15 @@ CH_MUST_CHECK CK_RV ch_crypto_pkey_decrypt(struct ch_pkey *k, const struct ch_pk
  * CKR_OK, CKR_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED (e.g. an all-zero X25519 result). */
 CH_MUST_CHECK CK_RV ch_crypto_pkey_derive(struct ch_pkey *k, struct ch_pkey *peer, bool cofactor,
                                           uint8_t *out, size_t *out_len);
+
+/* One-step key derivation of NIST SP 800-56C rev2 §4.1 with a hash (the CKD_*_KDF_SP800 of
+ * PKCS#11 3.2, CK_EC_KDF_TYPE): K(i) = H(counter_i || Z || FixedInfo), the 32-bit big-endian
+ * counter from 1 (first, unlike the X9.63 KDF's H(Z || counter || SharedInfo)). z: the shared
+ * secret (z_len > 0); info may be NULL when info_len == 0; writes out_len bytes. CKR_OK,
+ * CKR_MECHANISM_PARAM_INVALID (hash), CKR_FUNCTION_FAILED (out wiped), CKR_HOST_MEMORY. */
+CH_MUST_CHECK CK_RV ch_crypto_sskdf(enum ch_hash h, const uint8_t *z, size_t z_len,
+                                    const uint8_t *info, size_t info_len, uint8_t *out,
+                                    size_t out_len);
 
 /* PKCS#8 PrivateKeyInfo (RFC 5208) of a private key; *der in ch_secmem. */
 CH_MUST_CHECK CK_RV ch_crypto_pkey_to_pkcs8(const struct ch_pkey *k, uint8_t **der, size_t *len);

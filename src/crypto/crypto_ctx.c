@@ -3,6 +3,7 @@
  * fetched once at start-up (fetching per call is slow: it walks the provider store under a
  * lock). Never touches OpenSSL's default (global) library context. */
 #include "crypto/crypto_int.h"
+#include "crypto/crypto_pkey_int.h"
 
 #include <openssl/provider.h>
 
@@ -14,6 +15,7 @@ static struct {
     EVP_MAC *hmac;
     EVP_CIPHER *aes256gcm;
     EVP_KDF *pbkdf2;
+    EVP_KDF *sskdf;
 } g;
 
 /* Name, output length and block length of each hash (FIPS 180-4 §1 table, FIPS 202 §6.1). */
@@ -76,6 +78,11 @@ EVP_KDF *ch_crypto_kdf_pbkdf2(void)
     return g.pbkdf2;
 }
 
+EVP_KDF *ch_crypto_kdf_sskdf(void)
+{
+    return g.sskdf;
+}
+
 void *ch_crypto_libctx(void)
 {
     return g.libctx;
@@ -107,6 +114,9 @@ CK_RV ch_crypto_init(void)
     CH_CHECK_OUT(g.aes256gcm != NULL, CKR_GENERAL_ERROR);
     g.pbkdf2 = EVP_KDF_fetch(g.libctx, "PBKDF2", NULL);
     CH_CHECK_OUT(g.pbkdf2 != NULL, CKR_GENERAL_ERROR);
+    g.sskdf = EVP_KDF_fetch(g.libctx, "SSKDF", NULL);
+    CH_CHECK_OUT(g.sskdf != NULL, CKR_GENERAL_ERROR);
+    CH_TRY_OUT(ch_crypto_pkey_tables_init());
     rv = CKR_OK;
 out:
     CH_OSSL_LEAVE();
@@ -124,6 +134,8 @@ void ch_crypto_fini(void)
     EVP_MAC_free(g.hmac);
     EVP_CIPHER_free(g.aes256gcm);
     EVP_KDF_free(g.pbkdf2);
+    EVP_KDF_free(g.sskdf);
+    ch_crypto_pkey_tables_fini(); /* before the providers and the context go */
     if (g.base != NULL)
         (void)OSSL_PROVIDER_unload(g.base);
     if (g.deflt != NULL)
@@ -133,6 +145,7 @@ void ch_crypto_fini(void)
     g.hmac = NULL;
     g.aes256gcm = NULL;
     g.pbkdf2 = NULL;
+    g.sskdf = NULL;
     g.base = NULL;
     g.deflt = NULL;
     g.libctx = NULL;

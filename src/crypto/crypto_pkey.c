@@ -227,15 +227,71 @@ out:
     return rv;
 }
 
-/* Full public-key validation (SP 800-56A §5.6.2.3.3): not infinity, on the curve, n*Q = O. */
-/* SP 800-56A 5.6.2.3.4 partial validation: the point is on the curve and not at infinity.
- * For P-256/384/521 (cofactor 1) that already places it in the prime-order group, so the full
- * check's n*Q multiplication (a third of an ECDH derive) adds nothing. */
-static bool ec_public_ok(EVP_PKEY *pk)
+/* Per-curve domain parameters made once (ch_crypto_pkey_tables_init): an EC_GROUP for point
+ * arithmetic here and a parameters-only EVP_PKEY that new keys are made from. OpenSSL 3.0 builds
+ * a fresh EC_GROUP from the curve name (curve data, Montgomery set-up, an inversion) each time
+ * a key is built from parameters; duplicating a template copies the group instead. Immutable
+ * after init, so shared by every thread without a lock. */
+static struct {
+    EC_GROUP *group[CH_CURVE_P521 + 1];
+    EVP_PKEY *tmpl[CH_CURVE_P521 + 1];
+} tabs;
+
+CK_RV ch_crypto_pkey_tables_init(void)
 {
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(ch_crypto_libctx(), pk, NULL);
-    bool ok = c != NULL && EVP_PKEY_public_check_quick(c) == 1;
-    EVP_PKEY_CTX_free(c);
+    CK_RV rv = CKR_OK;
+    for (int c = CH_CURVE_P256; c <= CH_CURVE_P521 && rv == CKR_OK; c++) {
+        if (tabs.tmpl[c] != NULL)
+            continue;
+        tabs.group[c] = EC_GROUP_new_by_curve_name_ex(ch_crypto_libctx(), NULL, curves[c].nid);
+        OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+        if (tabs.group[c] == NULL || b == NULL ||
+            OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, curves[c].group, 0) !=
+                1 ||
+            OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                            "uncompressed", 0) != 1)
+            rv = CKR_GENERAL_ERROR;
+        if (rv == CKR_OK && fromdata("EC", b, EVP_PKEY_KEY_PARAMETERS, &tabs.tmpl[c]) != CKR_OK)
+            rv = CKR_GENERAL_ERROR;
+        OSSL_PARAM_BLD_free(b);
+    }
+    if (rv != CKR_OK)
+        ch_crypto_pkey_tables_fini();
+    return rv;
+}
+
+void ch_crypto_pkey_tables_fini(void)
+{
+    for (int c = 0; c <= CH_CURVE_P521; c++) {
+        EVP_PKEY_free(tabs.tmpl[c]);
+        EC_GROUP_free(tabs.group[c]);
+        tabs.tmpl[c] = NULL;
+        tabs.group[c] = NULL;
+    }
+}
+
+/* SP 800-56A rev3 §5.6.2.3.4 ECC partial public-key validation of a SEC 1 encoding, on the
+ * curve's shared group: the point is not the point at infinity (no 1-byte encoding reaches
+ * here: the caller checked the length), each coordinate is in [0, p-1] (EC_POINT_oct2point
+ * refuses a field element >= p, and a compressed x without a square root), and it satisfies the
+ * curve equation. For P-256/384/521 (cofactor 1) that places it in the prime-order group, so
+ * the full check's n*Q multiplication (§5.6.2.3.3 step 4) adds nothing. On success the point is
+ * written uncompressed to out (room for 1 + 2 * 66 bytes). */
+static bool ec_point_valid(enum ch_curve c, const uint8_t *in, size_t in_len, uint8_t *out,
+                           size_t *out_len)
+{
+    const EC_GROUP *g = tabs.group[c];
+    EC_POINT *q = g != NULL ? EC_POINT_new(g) : NULL;
+    bool ok = q != NULL && EC_POINT_oct2point(g, q, in, in_len, NULL) == 1 &&
+              EC_POINT_is_at_infinity(g, q) == 0 && EC_POINT_is_on_curve(g, q, NULL) == 1;
+    if (ok && in[0] == POINT_CONVERSION_UNCOMPRESSED) {
+        memcpy(out, in, in_len);
+        *out_len = in_len;
+    } else if (ok) {
+        *out_len = EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, out, *out_len, NULL);
+        ok = *out_len > 0;
+    }
+    EC_POINT_free(q);
     return ok;
 }
 
@@ -244,7 +300,7 @@ static bool ec_public_ok(EVP_PKEY *pk)
  * multiplication is constant time. out has room for 1 + 2 * 66 bytes. */
 static bool ec_public_from_private(enum ch_curve c, const BIGNUM *d, uint8_t *out, size_t *len)
 {
-    EC_GROUP *g = EC_GROUP_new_by_curve_name_ex(ch_crypto_libctx(), NULL, curves[c].nid);
+    const EC_GROUP *g = tabs.group[c];
     EC_POINT *q = g != NULL ? EC_POINT_new(g) : NULL;
     BN_CTX *bc = BN_CTX_secure_new_ex(ch_crypto_libctx());
     bool ok = q != NULL && bc != NULL && EC_POINT_mul(g, q, d, NULL, NULL, bc) == 1;
@@ -254,8 +310,23 @@ static bool ec_public_from_private(enum ch_curve c, const BIGNUM *d, uint8_t *ou
     }
     BN_CTX_free(bc);
     EC_POINT_free(q);
-    EC_GROUP_free(g);
     return ok;
+}
+
+/* A public key from a validated uncompressed point: a copy of the curve's template with the
+ * point set (about a tenth of EVP_PKEY_fromdata's cost, which rebuilds the group). */
+static CK_RV ec_public_new(enum ch_curve c, const uint8_t *q, size_t ql, struct ch_pkey **out)
+{
+    EVP_PKEY *pk = tabs.tmpl[c] != NULL ? EVP_PKEY_dup(tabs.tmpl[c]) : NULL;
+    CH_CHECK(pk != NULL, CKR_HOST_MEMORY);
+    if (EVP_PKEY_set1_encoded_public_key(pk, q, ql) != 1) {
+        EVP_PKEY_free(pk);
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+    CH_TRY(wrap_pkey(pk, CH_PK_EC, c, false, out));
+    memcpy((*out)->pub, q, ql);
+    (*out)->pub_len = ql;
+    return CKR_OK;
 }
 
 CK_RV ch_crypto_pkey_ec_new(enum ch_curve c, const uint8_t *point, size_t point_len,
@@ -277,6 +348,12 @@ CK_RV ch_crypto_pkey_ec_new(enum ch_curve c, const uint8_t *point, size_t point_
              CKR_ATTRIBUTE_VALUE_INVALID);
     CH_CHECK(priv_len <= fl, CKR_ATTRIBUTE_VALUE_INVALID);
     CH_OSSL_ENTER();
+    if (point_len > 0)
+        CH_CHECK_OUT(ec_point_valid(c, point, point_len, q, &ql), CKR_ATTRIBUTE_VALUE_INVALID);
+    if (priv_len == 0) { /* a public key: every ECDH derive builds its peer's here */
+        rv = ec_public_new(c, q, ql, out);
+        goto out;
+    }
     b = OSSL_PARAM_BLD_new();
     CH_CHECK_OUT(b != NULL, CKR_HOST_MEMORY);
     CH_CHECK_OUT(OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, curves[c].group,
@@ -284,28 +361,23 @@ CK_RV ch_crypto_pkey_ec_new(enum ch_curve c, const uint8_t *point, size_t point_
                      OSSL_PARAM_BLD_push_utf8_string(
                          b, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "uncompressed", 0) == 1,
                  CKR_HOST_MEMORY);
-    if (point_len > 0)
-        CH_CHECK_OUT(OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point,
-                                                      point_len) == 1,
-                     CKR_HOST_MEMORY);
-    if (priv_len > 0) {
-        d = BN_secure_new();
-        CH_CHECK_OUT(d != NULL && BN_bin2bn(priv, (int)priv_len, d) != NULL, CKR_HOST_MEMORY);
-        CH_CHECK_OUT(OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d) == 1, CKR_HOST_MEMORY);
-        /* 0 < d (the range check against n is ch_crypto_pkey_check's); a private key without
-         * its point gets the point computed. */
-        CH_CHECK_OUT(!BN_is_zero(d), CKR_ATTRIBUTE_VALUE_INVALID);
-        if (point_len == 0) {
-            CH_CHECK_OUT(ec_public_from_private(c, d, q, &ql), CKR_ATTRIBUTE_VALUE_INVALID);
-            CH_CHECK_OUT(OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, q, ql) == 1,
-                         CKR_HOST_MEMORY);
-        }
-    }
-    CH_TRY_OUT(fromdata("EC", b, priv_len ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, &pk));
-    if (point_len > 0)
-        CH_CHECK_OUT(ec_public_ok(pk), CKR_ATTRIBUTE_VALUE_INVALID);
-    rv = wrap_pkey(pk, CH_PK_EC, c, priv_len > 0, out);
+    d = BN_secure_new();
+    CH_CHECK_OUT(d != NULL && BN_bin2bn(priv, (int)priv_len, d) != NULL, CKR_HOST_MEMORY);
+    CH_CHECK_OUT(OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d) == 1, CKR_HOST_MEMORY);
+    /* 0 < d (the range check against n is ch_crypto_pkey_check's); a private key without its
+     * point gets the point computed. */
+    CH_CHECK_OUT(!BN_is_zero(d), CKR_ATTRIBUTE_VALUE_INVALID);
+    if (point_len == 0)
+        CH_CHECK_OUT(ec_public_from_private(c, d, q, &ql), CKR_ATTRIBUTE_VALUE_INVALID);
+    CH_CHECK_OUT(OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, q, ql) == 1,
+                 CKR_HOST_MEMORY);
+    CH_TRY_OUT(fromdata("EC", b, EVP_PKEY_KEYPAIR, &pk));
+    rv = wrap_pkey(pk, CH_PK_EC, c, true, out);
     pk = NULL;
+    if (rv == CKR_OK) {
+        memcpy((*out)->pub, q, ql);
+        (*out)->pub_len = ql;
+    }
 out:
     BN_clear_free(d);
     OSSL_PARAM_BLD_free(b);
@@ -358,7 +430,11 @@ CK_RV ch_crypto_pkey_generate(enum ch_pk_type t, enum ch_curve c, size_t bits, c
     if (t == CH_PK_EC)
         CH_CHECK(c > CH_CURVE_NONE && c <= CH_CURVE_P521, CKR_ATTRIBUTE_VALUE_INVALID);
     CH_OSSL_ENTER();
-    ctx = ctx_by_name(alg);
+    /* EC: from the curve's template, which carries the group (no set-up from the name). */
+    ctx = t == CH_PK_EC ? (tabs.tmpl[c] != NULL
+                               ? EVP_PKEY_CTX_new_from_pkey(ch_crypto_libctx(), tabs.tmpl[c], NULL)
+                               : NULL)
+                        : ctx_by_name(alg);
     CH_CHECK_OUT(ctx != NULL && EVP_PKEY_keygen_init(ctx) == 1, CKR_GENERAL_ERROR);
     if (t == CH_PK_RSA) {
         CH_CHECK_OUT(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) == 1, CKR_KEY_SIZE_RANGE);
@@ -372,12 +448,17 @@ CK_RV ch_crypto_pkey_generate(enum ch_pk_type t, enum ch_curve c, size_t bits, c
             CH_CHECK_OUT(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, bne) == 1,
                          CKR_ATTRIBUTE_VALUE_INVALID);
         }
-    } else if (t == CH_PK_EC) {
-        CH_CHECK_OUT(EVP_PKEY_CTX_set_group_name(ctx, curves[c].group) == 1, CKR_GENERAL_ERROR);
     }
     CH_CHECK_OUT(EVP_PKEY_generate(ctx, &pk) == 1, CKR_FUNCTION_FAILED);
     rv = wrap_pkey(pk, t, t == CH_PK_EC ? c : CH_CURVE_NONE, true, out);
     pk = NULL;
+    if (rv == CKR_OK && t == CH_PK_EC) { /* the point, read once for CKA_EC_POINT and the SPKI */
+        struct ch_pkey *k = *out;
+        if (EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, k->pub,
+                                            sizeof(k->pub), &k->pub_len) != 1 ||
+            k->pub_len != 1 + 2 * k->olen || k->pub[0] != POINT_CONVERSION_UNCOMPRESSED)
+            k->pub_len = 0; /* not expected; the accessors then ask OpenSSL */
+    }
 out:
     BN_free(bne);
     EVP_PKEY_free(pk);
@@ -449,7 +530,10 @@ static size_t spki_fast(const struct ch_pkey *k, uint8_t out[CH_SPKI_FAST_MAX])
             return 0;
         alg = a[k->curve];
         alg_len = al[k->curve];
-        if (EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, key,
+        if (k->pub_len > 0) {
+            memcpy(key, k->pub, k->pub_len);
+            key_len = k->pub_len;
+        } else if (EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, key,
                                             sizeof(key), &key_len) != 1)
             return 0;
     } else if (is_raw(k->type)) {
@@ -498,7 +582,14 @@ CK_RV ch_crypto_pkey_get(const struct ch_pkey *k, int comp, uint8_t *out, size_t
     if (k->type == CH_PK_RSA && comp >= CH_PKC_RSA && comp < CH_PKC_RSA + CH_RSA_PARTS_) {
         rv = get_bn(k, rsa_names[comp - CH_PKC_RSA], 0, out, len);
     } else if (k->type == CH_PK_EC && comp == CH_PKC_EC_PRIV && k->priv) {
-        rv = get_bn(k, OSSL_PKEY_PARAM_PRIV_KEY, k->olen, out, len);
+        if (out == NULL) { /* the size query needs no OpenSSL call: always the order's bytes */
+            *len = k->olen;
+            rv = CKR_OK;
+        } else {
+            rv = get_bn(k, OSSL_PKEY_PARAM_PRIV_KEY, k->olen, out, len);
+        }
+    } else if (k->type == CH_PK_EC && comp == CH_PKC_EC_POINT && k->pub_len > 0) {
+        rv = put(k->pub, k->pub_len, out, len);
     } else if (k->type == CH_PK_EC && comp == CH_PKC_EC_POINT) {
         size_t n = 0;
         if (EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0,
@@ -632,6 +723,35 @@ CK_RV ch_crypto_pkey_pct(const struct ch_pkey *kc)
     if (ch_crypto_pkey_sign(k, &p, msg, sizeof(msg), sig, &sl) == CKR_OK &&
         ch_crypto_pkey_verify(k, &p, msg, sizeof(msg), sig, sl) == CKR_OK)
         rv = CKR_OK;
+    return rv;
+}
+
+CK_RV ch_crypto_pkey_pct_agreement(const struct ch_pkey *k)
+{
+    uint8_t q[1 + 2 * 66], have[1 + 2 * 66];
+    size_t ql = sizeof(q), hl = 0;
+    BIGNUM *d = NULL;
+    CK_RV rv = CKR_GENERAL_ERROR;
+    CH_CHECK(k != NULL && k->priv, CKR_GENERAL_ERROR);
+    if (k->type != CH_PK_EC)
+        return ch_crypto_pkey_pct(k); /* X25519/X448: already the recomputation below */
+    CH_OSSL_ENTER();
+    /* SP 800-56A rev3 §5.6.2.1.4 (b): recompute Q' = d*G from the private key and compare it
+     * with the public key. One fixed-base multiplication, where EVP_PKEY_pairwise_check would
+     * also run the full public-key check (n*Q) and a sign+verify test a verification. */
+    if (k->pub_len > 0) {
+        memcpy(have, k->pub, k->pub_len);
+        hl = k->pub_len;
+    } else if (EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, have,
+                                               sizeof(have), &hl) != 1) {
+        goto out;
+    }
+    if (EVP_PKEY_get_bn_param(k->pk, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 &&
+        ec_public_from_private(k->curve, d, q, &ql) && ql == hl && ch_ct_eq(q, have, ql))
+        rv = CKR_OK;
+out:
+    BN_clear_free(d);
+    CH_OSSL_LEAVE();
     return rv;
 }
 

@@ -26,6 +26,20 @@ struct ch_pkey {
     pthread_mutex_t lock; /* guards the lazily made templates below */
     EVP_PKEY_CTX *tmpl[CH_PKT_COUNT_];
     EVP_MD_CTX *ed[2]; /* EdDSA DigestSign / DigestVerify templates */
+    /* EC: the public point, uncompressed SEC 1 (pub_len 0 when not known yet). Written once
+     * while the key is built, read-only afterwards: spares the EVP_PKEY_get_params round trip
+     * (a few microseconds each) when the point is exported. */
+    uint8_t pub[1 + 2 * 66];
+    size_t pub_len;
 };
+
+/* Per-curve immutable objects made once by ch_crypto_init (crypto_pkey.c): OpenSSL 3.0
+ * rebuilds an EC_GROUP from the curve's name for every key built from parameters, which was
+ * a third of an ECDH derive; keys are made from these instead. Both return NULL for a curve
+ * out of range or before init. */
+CH_MUST_CHECK CK_RV ch_crypto_pkey_tables_init(void);
+void ch_crypto_pkey_tables_fini(void); /* NULL-safe, idempotent */
+/* The pre-fetched SSKDF (SP 800-56C one-step KDF) of the private context (crypto_ctx.c). */
+EVP_KDF *ch_crypto_kdf_sskdf(void);
 
 #endif

@@ -472,3 +472,36 @@ out:
     CH_OSSL_LEAVE();
     return rv;
 }
+
+/* NIST SP 800-56C rev2 §4.1, option 1 (H = a hash): K(i) = H(counter_i || Z || FixedInfo) with a
+ * 32-bit big-endian counter from 1, the blocks concatenated and truncated to out_len. OpenSSL's
+ * SSKDF is that construction: "key" is Z, "info" is FixedInfo. */
+CK_RV ch_crypto_sskdf(enum ch_hash h, const uint8_t *z, size_t z_len, const uint8_t *info,
+                      size_t info_len, uint8_t *out, size_t out_len)
+{
+    EVP_KDF_CTX *kc = NULL;
+    OSSL_PARAM prm[4], *p = prm;
+    CK_RV rv = CKR_FUNCTION_FAILED;
+    CH_CHECK(z != NULL && z_len > 0 && out != NULL && out_len > 0, CKR_ARGUMENTS_BAD);
+    CH_CHECK(info != NULL || info_len == 0, CKR_ARGUMENTS_BAD);
+    const char *md = ch_crypto_md_name(h);
+    CH_CHECK(md != NULL, CKR_MECHANISM_PARAM_INVALID);
+    /* §4.2: at most 2^32 - 1 blocks; our callers ask for far less. */
+    CH_CHECK(out_len / ch_crypto_hash_len(h) < UINT32_MAX, CKR_KEY_SIZE_RANGE);
+    CH_OSSL_ENTER();
+    kc = ch_crypto_kdf_sskdf() != NULL ? EVP_KDF_CTX_new(ch_crypto_kdf_sskdf()) : NULL;
+    CH_CHECK_OUT(kc != NULL, CKR_HOST_MEMORY);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)z, z_len);
+    if (info_len > 0)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+    *p = OSSL_PARAM_construct_end();
+    if (EVP_KDF_derive(kc, out, out_len, prm) == 1)
+        rv = CKR_OK;
+out:
+    if (rv != CKR_OK)
+        ch_wipe(out, out_len);
+    EVP_KDF_CTX_free(kc); /* cleanses the copy of Z it kept */
+    CH_OSSL_LEAVE();
+    return rv;
+}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Elliptic-curve mechanisms on the NIST prime curves P-256/384/521 (PKCS#11 3.0 §6.3): key-pair
  * generation, ECDSA (raw hash input and hash-and-sign with SHA-1/SHA-2/SHA-3; signatures are
- * r || s), and ECDH1 / ECDH1-cofactor derivation with CKD_NULL or the ANSI X9.63 KDFs, which
- * also serves X25519/X448 on CKK_EC_MONTGOMERY keys (§6.3.16). */
+ * r || s), and ECDH1 / ECDH1-cofactor derivation with CKD_NULL, the ANSI X9.63 KDFs or the
+ * SP 800-56C one-step KDFs, which also serves X25519/X448 on CKK_EC_MONTGOMERY keys (§6.3.16). */
 #include <string.h>
 
 #include "mech/mech_pk.h"
@@ -11,6 +11,7 @@
 #include "util/ch_wipe.h"
 
 #define EC_FLAGS (CKF_EC_F_P | CKF_EC_OID | CKF_EC_UNCOMPRESS)
+#define CH_ECDH_MAX_KEY 1024 /* bytes of a derived key (CKA_VALUE_LEN) */
 
 static CK_RV ecdsa_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const CK_MECHANISM *m,
                         const struct ch_mech_key *key, struct ch_mech_op **out)
@@ -26,6 +27,26 @@ static CK_RV ecdsa_init(const struct ch_mech_desc *d, enum ch_op_kind kind, cons
 
 /* ---- key generation (§6.3.6) -------------------------------------------------------------- */
 
+/* A CK_BBOOL the template sets explicitly: 1 TRUE, 0 FALSE, -1 absent or malformed. */
+static int tmpl_bool(const struct ch_mech_tmpl *t, CK_ATTRIBUTE_TYPE type)
+{
+    const void *v;
+    size_t l;
+    if (t == NULL || !ch_mech_tmpl_find(t, type, &v, &l) || l != sizeof(CK_BBOOL))
+        return -1;
+    return *(const CK_BBOOL *)v != CK_FALSE;
+}
+
+/* A private key asked for with CKA_SIGN = FALSE and CKA_DERIVE = TRUE is a key-agreement key:
+ * it can never sign (CKA_SIGN defaults to TRUE for private keys in src/token/tok_attr.c, so
+ * only an explicit FALSE gets here), so its pairwise-consistency test is SP 800-56A rev3
+ * §5.6.2.1.4's Q == d*G. Every key that may sign gets the sign+verify test (FIPS 140-3
+ * IG 10.3.A). */
+static bool agreement_only(const struct ch_mech_tmpl *priv_t)
+{
+    return tmpl_bool(priv_t, CKA_SIGN) == 0 && tmpl_bool(priv_t, CKA_DERIVE) == 1;
+}
+
 static CK_RV ec_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM *m,
                               const struct ch_mech_tmpl *pub_t, const struct ch_mech_tmpl *priv_t,
                               struct ch_attr_list *pub, struct ch_attr_list *priv)
@@ -39,13 +60,12 @@ static CK_RV ec_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM *
     size_t ptl = sizeof(pt);
     CK_RV rv;
     (void)d;
-    (void)priv_t;
     CH_CHECK(m->pParameter == NULL && m->ulParameterLen == 0, CKR_MECHANISM_PARAM_INVALID);
     CH_CHECK(ch_mech_tmpl_find(pub_t, CKA_EC_PARAMS, &params, &plen), CKR_TEMPLATE_INCOMPLETE);
     CH_CHECK(ch_mech_pk_params_decode(params, plen, &t, &c) && t == CH_PK_EC,
              CKR_CURVE_NOT_SUPPORTED);
     CH_TRY(ch_crypto_pkey_generate(CH_PK_EC, c, 0, NULL, 0, &k));
-    CH_TRY_OUT(ch_mech_pk_pct(k));
+    CH_TRY_OUT(agreement_only(priv_t) ? ch_mech_pk_pct_agreement(k) : ch_mech_pk_pct(k));
     CH_TRY_OUT(ch_crypto_pkey_get(k, CH_PKC_EC_POINT, pt, &ptl));
     CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, CKK_EC, k, NULL));
     CH_TRY_OUT(ch_mech_pk_add_point(pub, pt, ptl));
@@ -60,30 +80,33 @@ out:
 
 /* ---- ECDH1 derivation (§6.3.15-16) ------------------------------------------------------- */
 
-static enum ch_hash kdf_hash(CK_EC_KDF_TYPE kdf)
+/* The hash of a CKD_ value (PKCS#11 3.2, CK_EC_KDF_TYPE) and whether it is the SP 800-56C
+ * one-step KDF (the _SP800 values) rather than the ANSI X9.63 KDF. CH_HASH_NONE: not one we
+ * offer (CKD_NULL is handled by the caller). */
+static enum ch_hash kdf_hash(CK_EC_KDF_TYPE kdf, bool *sp800)
 {
-    switch (kdf) {
-    case CKD_SHA1_KDF:
-        return CH_HASH_SHA1;
-    case CKD_SHA224_KDF:
-        return CH_HASH_SHA224;
-    case CKD_SHA256_KDF:
-        return CH_HASH_SHA256;
-    case CKD_SHA384_KDF:
-        return CH_HASH_SHA384;
-    case CKD_SHA512_KDF:
-        return CH_HASH_SHA512;
-    case CKD_SHA3_224_KDF:
-        return CH_HASH_SHA3_224;
-    case CKD_SHA3_256_KDF:
-        return CH_HASH_SHA3_256;
-    case CKD_SHA3_384_KDF:
-        return CH_HASH_SHA3_384;
-    case CKD_SHA3_512_KDF:
-        return CH_HASH_SHA3_512;
-    default:
-        return CH_HASH_NONE;
+    static const struct {
+        CK_EC_KDF_TYPE x963, sp800;
+        enum ch_hash h;
+    } kdfs[] = {
+        {CKD_SHA1_KDF, CKD_SHA1_KDF_SP800, CH_HASH_SHA1},
+        {CKD_SHA224_KDF, CKD_SHA224_KDF_SP800, CH_HASH_SHA224},
+        {CKD_SHA256_KDF, CKD_SHA256_KDF_SP800, CH_HASH_SHA256},
+        {CKD_SHA384_KDF, CKD_SHA384_KDF_SP800, CH_HASH_SHA384},
+        {CKD_SHA512_KDF, CKD_SHA512_KDF_SP800, CH_HASH_SHA512},
+        {CKD_SHA3_224_KDF, CKD_SHA3_224_KDF_SP800, CH_HASH_SHA3_224},
+        {CKD_SHA3_256_KDF, CKD_SHA3_256_KDF_SP800, CH_HASH_SHA3_256},
+        {CKD_SHA3_384_KDF, CKD_SHA3_384_KDF_SP800, CH_HASH_SHA3_384},
+        {CKD_SHA3_512_KDF, CKD_SHA3_512_KDF_SP800, CH_HASH_SHA3_512},
+    };
+    for (size_t i = 0; i < CH_ARRAY_LEN(kdfs); i++) {
+        if (kdf == kdfs[i].x963 || kdf == kdfs[i].sp800) {
+            *sp800 = kdf == kdfs[i].sp800;
+            return kdfs[i].h;
+        }
     }
+    *sp800 = false;
+    return CH_HASH_NONE;
 }
 
 /* ANSI X9.63 KDF (SEC 1 v2 §3.6.1): K = H(Z || Counter || SharedInfo) for Counter = 1, 2, ...
@@ -124,7 +147,7 @@ static CK_RV ecdh_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
 {
     CK_ECDH1_DERIVE_PARAMS prm;
     struct ch_pkey *k = NULL, *peer = NULL;
-    uint8_t z[66], *key = NULL;
+    uint8_t z[66], key[CH_ECDH_MAX_KEY];
     size_t zl = sizeof(z);
     const uint8_t *raw;
     size_t rl;
@@ -136,7 +159,8 @@ static CK_RV ecdh_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     CH_CHECK(m->pParameter != NULL && m->ulParameterLen == sizeof(prm),
              CKR_MECHANISM_PARAM_INVALID);
     memcpy(&prm, m->pParameter, sizeof(prm));
-    enum ch_hash h = kdf_hash(prm.kdf);
+    bool sp800;
+    enum ch_hash h = kdf_hash(prm.kdf, &sp800);
     CH_CHECK(prm.kdf == CKD_NULL || h != CH_HASH_NONE, CKR_MECHANISM_PARAM_INVALID);
     /* §6.3.15: with CKD_NULL there is no shared data. */
     CH_CHECK(prm.kdf != CKD_NULL || prm.ulSharedDataLen == 0, CKR_MECHANISM_PARAM_INVALID);
@@ -163,19 +187,21 @@ static CK_RV ecdh_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
      * output. CKD_NULL cannot produce more than Z. */
     bool has_len = ch_mech_tmpl_ulong(tmpl, CKA_VALUE_LEN, &want);
     size_t len = has_len ? want : (h == CH_HASH_NONE ? zl : ch_crypto_hash_len(h));
-    CH_CHECK_OUT(len > 0 && len <= 1024, CKR_ATTRIBUTE_VALUE_INVALID);
+    CH_CHECK_OUT(len > 0 && len <= sizeof(key), CKR_ATTRIBUTE_VALUE_INVALID);
     CH_CHECK_OUT(h != CH_HASH_NONE || len <= zl, CKR_TEMPLATE_INCONSISTENT);
-    key = ch_secmem_alloc(len);
-    CH_CHECK_OUT(key != NULL, CKR_HOST_MEMORY);
+    /* The key is assembled on the stack (wiped below); the attribute list keeps its own copy
+     * in ch_secmem. */
     if (h == CH_HASH_NONE)
         memcpy(key, z + (zl - len), len); /* §6.3.15: truncation keeps the low-order bytes */
+    else if (sp800)
+        CH_TRY_OUT(ch_crypto_sskdf(h, z, zl, prm.pSharedData, prm.ulSharedDataLen, key, len));
     else
         CH_TRY_OUT(x963_kdf(h, z, zl, prm.pSharedData, prm.ulSharedDataLen, key, len));
     CH_TRY_OUT(ch_attr_list_add(out, CKA_VALUE, key, len, true));
     rv = CKR_OK;
 out:
     ch_wipe(z, sizeof(z));
-    ch_secmem_free(key);
+    ch_wipe(key, sizeof(key));
     ch_crypto_pkey_free(peer);
     ch_crypto_pkey_free(k);
     return rv;

@@ -247,14 +247,17 @@ bool ch_mech_pk_point(enum ch_pk_type t, enum ch_curve c, const uint8_t *v, size
 CK_RV ch_mech_pk_add_comp(struct ch_attr_list *l, CK_ATTRIBUTE_TYPE t, const struct ch_pkey *k,
                           int comp, bool secret)
 {
+    uint8_t stack[CH_PK_MAX_RSA_BITS / 8]; /* every component fits: no allocation */
     size_t n = 0;
     CH_TRY(ch_crypto_pkey_get(k, comp, NULL, &n));
-    uint8_t *buf = secret ? ch_secmem_alloc(n ? n : 1) : malloc(n ? n : 1);
+    uint8_t *buf = n <= sizeof(stack) ? stack : secret ? ch_secmem_alloc(n) : malloc(n);
     CH_CHECK(buf != NULL, CKR_HOST_MEMORY);
     CK_RV rv = ch_crypto_pkey_get(k, comp, buf, &n);
     if (rv == CKR_OK)
-        rv = ch_attr_list_add(l, t, buf, n, secret);
-    if (secret)
+        rv = ch_attr_list_add(l, t, buf, n, secret); /* a secret is copied to ch_secmem there */
+    if (buf == stack)
+        ch_wipe(stack, n);
+    else if (secret)
         ch_secmem_free(buf);
     else
         free(buf);
@@ -298,6 +301,14 @@ CK_RV ch_mech_pk_pct(const struct ch_pkey *k)
     if (ch_crypto_pkey_pct(k) == CKR_OK)
         return CKR_OK;
     ch_fips_set_error("pairwise consistency test of a generated key pair failed");
+    return CKR_GENERAL_ERROR;
+}
+
+CK_RV ch_mech_pk_pct_agreement(const struct ch_pkey *k)
+{
+    if (ch_crypto_pkey_pct_agreement(k) == CKR_OK)
+        return CKR_OK;
+    ch_fips_set_error("pairwise consistency test of a generated key-agreement pair failed");
     return CKR_GENERAL_ERROR;
 }
 

@@ -35,6 +35,10 @@ CH_MUST_CHECK CK_RV ch_mech_pk_add_point(struct ch_attr_list *l, const uint8_t *
 /* Run the pairwise-consistency test on a new pair (FIPS 140-3 IG 10.3.A); a failure enters
  * the error state (ch_fips_set_error) and returns CKR_GENERAL_ERROR. */
 CH_MUST_CHECK CK_RV ch_mech_pk_pct(const struct ch_pkey *k);
+/* The same for a pair generated for key agreement only (ch_crypto_pkey_pct_agreement: the
+ * public key recomputed from the private one, SP 800-56A rev3 §5.6.2.1.4). The caller decides
+ * that the private key can never sign. */
+CH_MUST_CHECK CK_RV ch_mech_pk_pct_agreement(const struct ch_pkey *k);
 /* CKA_CLASS + CKA_KEY_TYPE + CKA_PUBLIC_KEY_INFO, common to both halves of a generated pair;
  * the SPKI is copied from spki_from (the public half's list) when that holds one. */
 CH_MUST_CHECK CK_RV ch_mech_pk_add_common(struct ch_attr_list *l, CK_OBJECT_CLASS cls,
