@@ -292,6 +292,7 @@ enum ch_aes_mode {
     CH_AES_CTR,     /* SP 800-38A §6.5, full 128-bit big-endian increment */
     CH_AES_GCM,     /* SP 800-38D */
     CH_AES_CTS,     /* CBC with ciphertext stealing, CS3 (SP 800-38A Addendum), one update */
+    CH_AES_XTS,     /* SP 800-38E / IEEE 1619: keys from ch_crypto_aes_xts_key_new only */
     CH_AES_MODE_COUNT_
 };
 
@@ -299,11 +300,20 @@ struct ch_aes_key;
 /* key_len 16, 24 or 32: CKR_OK, CKR_KEY_SIZE_RANGE, CKR_HOST_MEMORY. */
 CH_MUST_CHECK CK_RV ch_crypto_aes_key_new(const uint8_t *key, size_t key_len,
                                           struct ch_aes_key **out);
+/* An AES-XTS key (SP 800-38E): key_len 32 (AES-128-XTS) or 64 (AES-256-XTS), the data key
+ * followed by the tweak key, usable only with CH_AES_XTS (and CH_AES_XTS only with it).
+ * CKR_OK, CKR_KEY_SIZE_RANGE, CKR_ATTRIBUTE_VALUE_INVALID (the two halves are equal: IEEE
+ * 1619-2007 §5.1 / FIPS 140-3 IG C.I; compared in constant time), CKR_HOST_MEMORY. */
+CH_MUST_CHECK CK_RV ch_crypto_aes_xts_key_new(const uint8_t *key, size_t key_len,
+                                              struct ch_aes_key **out);
+/* The largest XTS data unit OpenSSL processes in one call (2^20 blocks, IEEE 1619-2007 §5.1). */
+#define CH_AES_XTS_MAX_UNIT ((size_t)1 << 24)
 struct ch_aes_key *ch_crypto_aes_key_ref(struct ch_aes_key *k);
 void ch_crypto_aes_key_free(struct ch_aes_key *k); /* drops one reference; NULL-safe; wipes */
 size_t ch_crypto_aes_key_len(const struct ch_aes_key *k);
 
-/* A running cipher (one message). iv: ECB none, CBC/CTR 16 bytes, GCM 1..128 bytes. */
+/* A running cipher (one message). iv: ECB none, CBC/CTR/CTS 16 bytes, GCM 1..128 bytes, XTS
+ * the 16-byte tweak (data unit sequence number). */
 struct ch_aes;
 CH_MUST_CHECK CK_RV ch_crypto_aes_start(struct ch_aes_key *k, enum ch_aes_mode m, bool enc,
                                         const uint8_t *iv, size_t iv_len, struct ch_aes **out);
@@ -311,7 +321,8 @@ CH_MUST_CHECK CK_RV ch_crypto_aes_dup(const struct ch_aes *c, struct ch_aes **ou
 /* GCM additional data, before any update. */
 CH_MUST_CHECK CK_RV ch_crypto_aes_aad(struct ch_aes *c, const uint8_t *aad, size_t len);
 /* Writes exactly len bytes to out (ECB/CBC: len a multiple of 16; CTS: the whole message,
- * >= 16 bytes, in one call). out may alias in. */
+ * >= 16 bytes, in one call; XTS: one whole data unit of 16..CH_AES_XTS_MAX_UNIT bytes per
+ * call, each call starting again at the tweak). out may alias in. */
 CH_MUST_CHECK CK_RV ch_crypto_aes_update(struct ch_aes *c, const uint8_t *in, size_t len,
                                          uint8_t *out);
 /* GCM encryption: the tag's first tag_len (1..16) bytes. */
@@ -351,5 +362,43 @@ CH_MUST_CHECK CK_RV ch_crypto_hkdf(enum ch_hash h, enum ch_hkdf_mode mode, const
                                    size_t key_len, const uint8_t *salt, size_t salt_len,
                                    const uint8_t *info, size_t info_len, uint8_t *out,
                                    size_t out_len);
+
+/* ---- ChaCha20 and ChaCha20-Poly1305 (crypto_aead.c; helper symmetric) ---------------------
+ * RFC 8439 over OpenSSL's "ChaCha20" and "ChaCha20-Poly1305". A struct ch_chacha_key holds the
+ * 256-bit key (ch_secmem) and prepared contexts; each message copies one and sets its IV. */
+
+#define CH_CHACHA_KEY_LEN 32
+#define CH_CHACHA_NONCE_LEN 12 /* the AEAD's nonce (RFC 8439 §2.8) */
+#define CH_CHACHA_TAG_LEN 16
+
+struct ch_chacha_key;
+/* CKR_OK, CKR_HOST_MEMORY. The key is copied. Not thread-safe: one key per operation. */
+CH_MUST_CHECK CK_RV ch_crypto_chacha_key_new(const uint8_t key[CH_CHACHA_KEY_LEN],
+                                             struct ch_chacha_key **out);
+void ch_crypto_chacha_key_free(struct ch_chacha_key *k); /* NULL-safe, wipes */
+
+/* A running ChaCha20-Poly1305 message (aead) or ChaCha20 key stream (!aead).
+ * aead: iv is the 12-byte nonce; enc chooses sealing or opening.
+ * !aead: iv is 16 bytes, the four state words 12..15 as OpenSSL takes them: the block counter
+ * (little-endian; 4 bytes with a 12-byte nonce as in RFC 8439 §2.3, or 8 bytes with an 8-byte
+ * nonce as in the original ChaCha20), then the nonce. OpenSSL carries a 32-bit counter overflow
+ * into word 13: callers of the RFC 8439 layout must keep the counter from wrapping.
+ * CKR_OK, CKR_ARGUMENTS_BAD, CKR_HOST_MEMORY, CKR_GENERAL_ERROR. */
+struct ch_chacha;
+CH_MUST_CHECK CK_RV ch_crypto_chacha_start(struct ch_chacha_key *k, bool aead, bool enc,
+                                           const uint8_t *iv, size_t iv_len,
+                                           struct ch_chacha **out);
+/* AEAD additional data, before any update (may be called more than once). */
+CH_MUST_CHECK CK_RV ch_crypto_chacha_aad(struct ch_chacha *c, const uint8_t *aad, size_t len);
+/* Streams: writes exactly len bytes to out; out may alias in. */
+CH_MUST_CHECK CK_RV ch_crypto_chacha_update(struct ch_chacha *c, const uint8_t *in, size_t len,
+                                            uint8_t *out);
+/* AEAD sealing: the 16-byte tag (RFC 8439 §2.8 step "tag = Poly1305(...)"). */
+CH_MUST_CHECK CK_RV ch_crypto_chacha_tag(struct ch_chacha *c, uint8_t tag[CH_CHACHA_TAG_LEN]);
+/* AEAD opening: CKR_OK or CKR_ENCRYPTED_DATA_INVALID (OpenSSL compares in constant time). The
+ * caller must not release what update wrote before this returns CKR_OK. */
+CH_MUST_CHECK CK_RV ch_crypto_chacha_check(struct ch_chacha *c,
+                                           const uint8_t tag[CH_CHACHA_TAG_LEN]);
+void ch_crypto_chacha_free(struct ch_chacha *c); /* NULL-safe */
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* src/crypto: AES in ECB/CBC/CTR/GCM (SP 800-38A, 38D), AES key wrap (RFC 3394 / 5649),
+/* src/crypto: AES in ECB/CBC/CTR/GCM/CTS/XTS (SP 800-38A, 38D, 38E), AES key wrap (RFC 3394 / 5649),
  * AES-CMAC (SP 800-38B) and HKDF (RFC 5869) over OpenSSL 3 EVP in the private library context.
  * Keys are expanded once per key object (struct ch_aes_key) and each operation copies a
  * prepared context. No PKCS#11 policy: parameter rules are the mechanism layer's. */
@@ -20,6 +20,7 @@
 struct ch_aes_key {
     atomic_uint refs;
     size_t len;
+    bool xts;     /* an XTS key pair (32 or 64 bytes): CH_AES_XTS only */
     uint8_t *key; /* ch_secmem */
     pthread_mutex_t mu;
     EVP_CIPHER_CTX *tmpl[CH_AES_MODE_COUNT_][2]; /* [mode][enc], built on first use */
@@ -41,6 +42,7 @@ static const char *const mode_names[CH_AES_MODE_COUNT_][3] = {
     [CH_AES_CTR] = {"AES-128-CTR", "AES-192-CTR", "AES-256-CTR"},
     [CH_AES_GCM] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"},
     [CH_AES_CTS] = {"AES-128-CBC-CTS", "AES-192-CBC-CTS", "AES-256-CBC-CTS"},
+    [CH_AES_XTS] = {"AES-128-XTS", NULL, "AES-256-XTS"}, /* by the length of one half */
 };
 
 static int size_index(size_t key_len)
@@ -53,10 +55,8 @@ static bool len_ok(size_t n)
     return n <= (size_t)INT_MAX;
 }
 
-CK_RV ch_crypto_aes_key_new(const uint8_t *key, size_t key_len, struct ch_aes_key **out)
+static CK_RV key_new(const uint8_t *key, size_t key_len, bool xts, struct ch_aes_key **out)
 {
-    CH_CHECK(key != NULL && out != NULL, CKR_ARGUMENTS_BAD);
-    CH_CHECK(size_index(key_len) >= 0, CKR_KEY_SIZE_RANGE);
     struct ch_aes_key *k = calloc(1, sizeof(*k));
     CH_CHECK(k != NULL, CKR_HOST_MEMORY);
     k->key = ch_secmem_dup(key, key_len);
@@ -66,9 +66,27 @@ CK_RV ch_crypto_aes_key_new(const uint8_t *key, size_t key_len, struct ch_aes_ke
         return CKR_HOST_MEMORY;
     }
     k->len = key_len;
+    k->xts = xts;
     atomic_init(&k->refs, 1);
     *out = k;
     return CKR_OK;
+}
+
+CK_RV ch_crypto_aes_key_new(const uint8_t *key, size_t key_len, struct ch_aes_key **out)
+{
+    CH_CHECK(key != NULL && out != NULL, CKR_ARGUMENTS_BAD);
+    CH_CHECK(size_index(key_len) >= 0, CKR_KEY_SIZE_RANGE);
+    return key_new(key, key_len, false, out);
+}
+
+CK_RV ch_crypto_aes_xts_key_new(const uint8_t *key, size_t key_len, struct ch_aes_key **out)
+{
+    CH_CHECK(key != NULL && out != NULL, CKR_ARGUMENTS_BAD);
+    CH_CHECK(key_len == 32 || key_len == 64, CKR_KEY_SIZE_RANGE);
+    /* IEEE 1619-2007 §5.1 / FIPS 140-3 IG C.I: Key_1 != Key_2 (Rogaway's attack on XEX with a
+     * single key); OpenSSL refuses such a key for encryption only, we refuse it for both. */
+    CH_CHECK(!ch_ct_eq(key, key + key_len / 2, key_len / 2), CKR_ATTRIBUTE_VALUE_INVALID);
+    return key_new(key, key_len, true, out);
 }
 
 struct ch_aes_key *ch_crypto_aes_key_ref(struct ch_aes_key *k)
@@ -102,7 +120,9 @@ static EVP_CIPHER_CTX *template_of(struct ch_aes_key *k, enum ch_aes_mode m, boo
     int e = (enc || m == CH_AES_CTR || m == CH_AES_GCM) ? 1 : 0;
     if (k->tmpl[m][e] != NULL)
         return k->tmpl[m][e];
-    EVP_CIPHER *c = EVP_CIPHER_fetch(ch_crypto_libctx(), mode_names[m][size_index(k->len)], NULL);
+    const char *name = m == CH_AES_XTS ? mode_names[m][size_index(k->len / 2)]
+                                       : mode_names[m][size_index(k->len)];
+    EVP_CIPHER *c = name != NULL ? EVP_CIPHER_fetch(ch_crypto_libctx(), name, NULL) : NULL;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     if (c == NULL || ctx == NULL || EVP_CipherInit_ex2(ctx, c, k->key, NULL, e, NULL) != 1) {
         EVP_CIPHER_CTX_free(ctx);
@@ -128,6 +148,7 @@ CK_RV ch_crypto_aes_start(struct ch_aes_key *k, enum ch_aes_mode m, bool enc, co
 {
     CK_RV rv;
     CH_CHECK(k != NULL && out != NULL && (unsigned)m < CH_AES_MODE_COUNT_, CKR_ARGUMENTS_BAD);
+    CH_CHECK((m == CH_AES_XTS) == k->xts, CKR_ARGUMENTS_BAD);
     if (m == CH_AES_ECB)
         CH_CHECK(iv_len == 0, CKR_ARGUMENTS_BAD);
     else if (m == CH_AES_GCM)
@@ -201,6 +222,8 @@ CK_RV ch_crypto_aes_update(struct ch_aes *c, const uint8_t *in, size_t len, uint
     CH_CHECK((c->mode != CH_AES_ECB && c->mode != CH_AES_CBC) || len % 16 == 0,
              CKR_DATA_LEN_RANGE);
     CH_CHECK(c->mode != CH_AES_CTS || len >= 16, CKR_DATA_LEN_RANGE);
+    CH_CHECK(c->mode != CH_AES_XTS || (len >= 16 && len <= CH_AES_XTS_MAX_UNIT),
+             CKR_DATA_LEN_RANGE);
     if (len == 0)
         return CKR_OK;
     int n = 0;
@@ -266,7 +289,7 @@ CK_RV ch_crypto_aes_wrap(const struct ch_aes_key *k, bool pad, bool wrap, const 
     size_t cap;
     CK_RV rv;
 
-    CH_CHECK(si >= 0, CKR_KEY_SIZE_RANGE);
+    CH_CHECK(si >= 0 && !k->xts, CKR_KEY_SIZE_RANGE);
     CH_CHECK(iv == NULL || iv_len == (pad ? 4u : 8u), CKR_MECHANISM_PARAM_INVALID);
     CH_CHECK(len_ok(in_len), wrap ? CKR_DATA_LEN_RANGE : CKR_WRAPPED_KEY_LEN_RANGE);
     if (wrap) {
@@ -312,6 +335,7 @@ CK_RV ch_crypto_aes_ccm(const struct ch_aes_key *k, bool enc, const uint8_t *non
     CH_CHECK(nonce != NULL && nonce_len >= 7 && nonce_len <= 13, CKR_ARGUMENTS_BAD);
     CH_CHECK(tag != NULL && tag_len >= 4 && tag_len <= 16 && tag_len % 2 == 0, CKR_ARGUMENTS_BAD);
     CH_CHECK(len_ok(len) && len_ok(aad_len), CKR_DATA_LEN_RANGE);
+    CH_CHECK(!k->xts && size_index(k->len) >= 0, CKR_ARGUMENTS_BAD);
     CH_OSSL_ENTER();
     c = EVP_CIPHER_fetch(ch_crypto_libctx(), names[size_index(k->len)], NULL);
     ctx = EVP_CIPHER_CTX_new();

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* AES mechanisms (PKCS#11 3.0 §6.10-6.13, §6.7 key wrap): CKM_AES_KEY_GEN, ECB, CBC, CBC_PAD,
- * CTR, GCM (single-part, multi-part and the message-based API with IV generation), KEY_WRAP
- * (RFC 3394) and KEY_WRAP_PAD / KWP (RFC 5649); also CKM_GENERIC_SECRET_KEY_GEN and the
- * helpers the other symmetric families share. Computes through src/crypto; block buffering,
+ * CTR, GCM (single-part, multi-part and the message-based API with IV generation), CCM, CTS,
+ * XTS (CKK_AES_XTS keys, CKM_AES_XTS_KEY_GEN), KEY_WRAP (RFC 3394) and KEY_WRAP_PAD / KWP
+ * (RFC 5649); also CKM_GENERIC_SECRET_KEY_GEN and the helpers the other symmetric families share. Computes through src/crypto; block buffering,
  * padding and the PKCS#11 output-size conventions are done here. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,7 +15,7 @@
 #include "util/ch_secmem.h"
 #include "util/ch_wipe.h"
 
-enum aes_kind { K_ECB = 0, K_CBC, K_CBC_PAD, K_CTR, K_GCM, K_WRAP, K_WRAP_PAD, K_CCM, K_CTS };
+enum aes_kind { K_ECB = 0, K_CBC, K_CBC_PAD, K_CTR, K_GCM, K_WRAP, K_WRAP_PAD, K_CCM, K_CTS, K_XTS };
 
 #define GCM_MAX_IV 128
 /* SP 800-38D §8.3: at most 2^32 invocations with random (or generated) IVs per key. */
@@ -133,8 +133,12 @@ static CK_RV ak_build(const struct ch_mech_key *key, struct aes_key **out)
     const uint8_t *v;
     size_t len;
     CK_RV rv;
+    bool xts = key->type == CKK_AES_XTS;
     CH_TRY(ch_mech_sym_value(key, &v, &len));
-    CH_CHECK(len == 16 || len == 24 || len == 32, CKR_KEY_SIZE_RANGE);
+    if (xts)
+        CH_CHECK(len == 32 || len == 64, CKR_KEY_SIZE_RANGE);
+    else
+        CH_CHECK(len == 16 || len == 24 || len == 32, CKR_KEY_SIZE_RANGE);
     struct aes_key *a = calloc(1, sizeof(*a));
     CH_CHECK(a != NULL, CKR_HOST_MEMORY);
     if (pthread_mutex_init(&a->mu, NULL) != 0) {
@@ -143,7 +147,15 @@ static CK_RV ak_build(const struct ch_mech_key *key, struct aes_key **out)
     }
     atomic_init(&a->refs, 1);
     CH_TRY_OUT(ch_drbg_generate((uint8_t *)&a->ctr, sizeof(a->ctr)));
-    CH_TRY_OUT(ch_crypto_aes_key_new(v, len, &a->k));
+    if (xts) {
+        /* Equal halves (refused at import, but a key may arrive by unwrapping or derivation):
+         * the key must not be used for XTS at all (IEEE 1619-2007 §5.1). */
+        rv = ch_crypto_aes_xts_key_new(v, len, &a->k);
+        CH_CHECK_OUT(rv != CKR_ATTRIBUTE_VALUE_INVALID, CKR_KEY_FUNCTION_NOT_PERMITTED);
+        CH_TRY_OUT(rv);
+    } else {
+        CH_TRY_OUT(ch_crypto_aes_key_new(v, len, &a->k));
+    }
     *out = a;
     return CKR_OK;
 out:
@@ -205,6 +217,12 @@ struct aes_op {
     size_t acc_len, acc_cap;
     size_t ccm_len; /* CCM: the payload length announced in CK_CCM_PARAMS */
     bool msg_open;  /* message API: a Begin is waiting for its last Next */
+    /* CKG_GENERATE_COUNTER_XOR: the caller's IV of the first message (the base), the IV last
+     * written back, and the operation's counter (starts at zero, see gen_iv_xor). */
+    bool xor_set;
+    uint8_t xor_base[GCM_MAX_IV], xor_last[GCM_MAX_IV];
+    size_t xor_len, xor_fixed;
+    uint64_t xor_ctr;
 };
 
 static bool tag_bits_ok(CK_ULONG bits)
@@ -245,7 +263,8 @@ static CK_RV aes_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
     CH_CHECK(kind == CH_OP_ENCRYPT || kind == CH_OP_DECRYPT ||
                  (msg && (ak == K_GCM || ak == K_CCM)),
              CKR_MECHANISM_INVALID);
-    CH_CHECK(key != NULL && key->type == CKK_AES, CKR_KEY_TYPE_INCONSISTENT);
+    CH_CHECK(key != NULL && key->type == (ak == K_XTS ? CKK_AES_XTS : CKK_AES),
+             CKR_KEY_TYPE_INCONSISTENT);
     struct aes_op *op = calloc(1, sizeof(*op));
     CH_CHECK(op != NULL, CKR_HOST_MEMORY);
     op->base.desc = d;
@@ -261,6 +280,7 @@ static CK_RV aes_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
     case K_CBC:
     case K_CBC_PAD:
     case K_CTS:
+    case K_XTS: /* XTS: the 16-byte data unit sequence number (tweak), §AES-XTS */
         CH_CHECK_OUT(p != NULL && pl == 16, CKR_MECHANISM_PARAM_INVALID);
         memcpy(op->iv, p, 16);
         op->iv_len = 16;
@@ -365,6 +385,8 @@ static enum ch_aes_mode mode_of(enum aes_kind k)
         return CH_AES_CTR;
     case K_CTS:
         return CH_AES_CTS;
+    case K_XTS:
+        return CH_AES_XTS;
     default:
         return CH_AES_GCM;
     }
@@ -492,6 +514,10 @@ static CK_RV aes_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len,
         CH_CHECK(in_len >= 16, len_range(op));
         need = in_len;
         break;
+    case K_XTS: /* the input is one data unit (SP 800-38E §5), >= one block */
+        CH_CHECK(in_len >= 16 && in_len <= CH_AES_XTS_MAX_UNIT, len_range(op));
+        need = in_len;
+        break;
     case K_GCM:
         CH_CHECK(op->enc || in_len >= op->tag_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
         if (!op->enc)
@@ -557,6 +583,8 @@ static CK_RV acc_add(struct aes_op *op, const uint8_t *in, size_t n)
         CH_CHECK(nb != NULL, CKR_HOST_MEMORY);
         if (op->acc_len > 0)
             memcpy(nb, op->acc, op->acc_len);
+        if (op->acc != NULL)
+            ch_wipe(op->acc, op->acc_cap); /* may hold plaintext (CCM, XTS) */
         free(op->acc);
         op->acc = nb;
         op->acc_cap = nc;
@@ -596,13 +624,20 @@ static CK_RV aes_update(struct ch_mech_op *o, const uint8_t *in, size_t in_len, 
     case K_CCM:
         need = 0;
         break;
+    case K_XTS:
+        /* Multi-part XTS: ciphertext stealing and the tweak chain need the whole data unit,
+         * which OpenSSL takes in one call; the updates collect it (returning nothing) and
+         * C_*Final processes it. The unit is bounded as in single-part. */
+        CH_CHECK(in_len <= CH_AES_XTS_MAX_UNIT - op->acc_len, len_range(op));
+        need = 0;
+        break;
     default:
         return CKR_KEY_FUNCTION_NOT_PERMITTED; /* key wrap is single-part */
     }
     CH_TRY(ch_mech_out_check(out, out_len, need));
     if (out == NULL)
         return CKR_OK;
-    if ((op->kind == K_GCM && !op->enc) || op->kind == K_CCM)
+    if ((op->kind == K_GCM && !op->enc) || op->kind == K_CCM || op->kind == K_XTS)
         return acc_add(op, in, in_len);
     if (op->c == NULL)
         CH_TRY(start(op, &op->c));
@@ -703,6 +738,14 @@ static CK_RV aes_final(struct ch_mech_op *o, uint8_t *out, size_t *out_len)
                         op->acc + op->acc_len - op->tag_len, out, out_len);
     case K_CCM:
         return ccm_run(op, op->acc, op->acc_len, out, out_len);
+    case K_XTS: /* the data unit collected by the updates, >= one block */
+        CH_CHECK(op->acc_len >= 16, len_range(op));
+        CH_TRY(ch_mech_out_check(out, out_len, op->acc_len));
+        if (out == NULL)
+            return CKR_OK;
+        CH_TRY(start(op, &c));
+        rv = ch_crypto_aes_update(c, op->acc, op->acc_len, out);
+        goto out;
     default:
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
     }
@@ -889,12 +932,16 @@ static CK_RV msg_params(void *params, size_t len, CK_GCM_MESSAGE_PARAMS **out)
 /* The IV of a message being encrypted: the caller's (CKG_NO_GENERATE) or the caller's fixed
  * leading bits followed by a per-key counter (CKG_GENERATE, CKG_GENERATE_COUNTER; SP 800-38D
  * §8.2.1) or random bits (CKG_GENERATE_RANDOM; §8.2.2), written back to pIv. */
+static CK_RV gen_iv_xor(struct aes_op *op, uint8_t *iv, size_t iv_len, size_t fixed);
+
 static CK_RV gen_iv(struct aes_op *op, uint8_t *iv, size_t iv_len, size_t fixed,
                      CK_GENERATOR_FUNCTION gen)
 {
     CK_RV rv = CKR_OK;
     if (!op->enc || gen == CKG_NO_GENERATE)
         return CKR_OK;
+    if (gen == CKG_GENERATE_COUNTER_XOR)
+        return gen_iv_xor(op, iv, iv_len, fixed);
     CH_CHECK(gen == CKG_GENERATE || gen == CKG_GENERATE_COUNTER || gen == CKG_GENERATE_RANDOM,
              CKR_MECHANISM_PARAM_INVALID);
     size_t total = iv_len * 8, var = total - fixed;
@@ -924,6 +971,59 @@ static CK_RV gen_iv(struct aes_op *op, uint8_t *iv, size_t iv_len, size_t fixed,
         iv[i / 8] = (uint8_t)((iv[i / 8] & ~mask) | (bit ? mask : 0));
     }
     ch_wipe(r, sizeof(r));
+    return CKR_OK;
+}
+
+/* One generated IV against the key's invocation limit (SP 800-38D §8.3). */
+static CK_RV count_generated(struct aes_key *ak)
+{
+    CK_RV rv = CKR_OK;
+    pthread_mutex_lock(&ak->mu);
+    if (ak->generated >= GCM_MAX_GENERATED)
+        rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+    else
+        ak->generated++;
+    pthread_mutex_unlock(&ak->mu);
+    return rv;
+}
+
+/* CKG_GENERATE_COUNTER_XOR (PKCS#11 3.0, AES-GCM message parameters): "the non-fixed portion
+ * of the IV is xored with a counter. The value of the non-fixed portion passed must not vary
+ * from call to call. Like CKG_GENERATE_COUNTER, the counter starts at zero." This is the
+ * TLS 1.3 per-record nonce (RFC 8446 §5.3: static IV XOR sequence number). The counter belongs
+ * to the operation (C_MessageEncryptInit starts it at zero, as NSS's TLS 1.3 expects), so IV
+ * uniqueness across operations on one key rests on the caller's base, as with
+ * CKG_NO_GENERATE; each message still counts against the key's invocation limit. The first
+ * message's IV is the base; later messages must pass the base again or the IV written back by
+ * the previous message (a caller re-using its parameter block), anything else is
+ * CKR_MECHANISM_PARAM_INVALID. The counter takes the low bits of the non-fixed part (>= 32
+ * bits, like the other counters), big-endian, and the result is written back to pIv. */
+static CK_RV gen_iv_xor(struct aes_op *op, uint8_t *iv, size_t iv_len, size_t fixed)
+{
+    size_t total = iv_len * 8, var = total - fixed;
+    CH_CHECK(var >= 32, CKR_MECHANISM_PARAM_INVALID);
+    if (!op->xor_set) {
+        memcpy(op->xor_base, iv, iv_len);
+        memcpy(op->xor_last, iv, iv_len);
+        op->xor_len = iv_len;
+        op->xor_fixed = fixed;
+        op->xor_ctr = 0;
+        op->xor_set = true;
+    } else {
+        CH_CHECK(iv_len == op->xor_len && fixed == op->xor_fixed, CKR_MECHANISM_PARAM_INVALID);
+        CH_CHECK(ch_ct_eq(iv, op->xor_base, iv_len) || ch_ct_eq(iv, op->xor_last, iv_len),
+                 CKR_MECHANISM_PARAM_INVALID);
+    }
+    /* var >= 64: the 64-bit counter cannot wrap before the key's 2^32 limit. */
+    CH_CHECK(var >= 64 || op->xor_ctr < (UINT64_C(1) << var), CKR_KEY_FUNCTION_NOT_PERMITTED);
+    CH_TRY(count_generated(op->ak));
+    uint64_t v = op->xor_ctr++;
+    memcpy(iv, op->xor_base, iv_len);
+    for (size_t i = 0; i < 64 && i < var; i++) { /* bit i of v onto IV bit total-1-i */
+        size_t bit = total - 1 - i;
+        iv[bit / 8] ^= (uint8_t)(((v >> i) & 1) << (7 - bit % 8));
+    }
+    memcpy(op->xor_last, iv, iv_len);
     return CKR_OK;
 }
 
@@ -1111,6 +1211,28 @@ out:
 
 /* ---- key generation ------------------------------------------------------------------------ */
 
+/* An AES-XTS key of two independent halves: drawn again in the (2^-128) event that they are
+ * equal, which IEEE 1619-2007 §5.1 forbids. */
+static CK_RV xts_random_key(size_t len, struct ch_attr_list *out)
+{
+    CK_RV rv;
+    uint8_t *v = ch_secmem_alloc(len);
+    CH_CHECK(v != NULL, CKR_HOST_MEMORY);
+    int tries = 0;
+    do {
+        CH_CHECK_OUT(tries++ < 4, CKR_FUNCTION_FAILED);
+        CH_TRY_OUT(ch_drbg_generate(v, len));
+    } while (ch_ct_eq(v, v + len / 2, len / 2));
+    CH_CT_SECRET(v, len);
+    CH_TRY_OUT(ch_attr_list_add_ulong(out, CKA_CLASS, CKO_SECRET_KEY));
+    CH_TRY_OUT(ch_attr_list_add_ulong(out, CKA_KEY_TYPE, CKK_AES_XTS));
+    CH_TRY_OUT(ch_attr_list_add(out, CKA_VALUE, v, len, true));
+    rv = CKR_OK;
+out:
+    ch_secmem_free(v);
+    return rv;
+}
+
 static CK_RV sym_generate(const struct ch_mech_desc *d, const CK_MECHANISM *m,
                           const struct ch_mech_tmpl *tmpl, struct ch_attr_list *out)
 {
@@ -1120,6 +1242,10 @@ static CK_RV sym_generate(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     if (d->type == CKM_AES_KEY_GEN) {
         CH_CHECK(len == 16 || len == 24 || len == 32, CKR_ATTRIBUTE_VALUE_INVALID);
         return ch_mech_sym_random_key(CKK_AES, len, out);
+    }
+    if (d->type == CKM_AES_XTS_KEY_GEN) {
+        CH_CHECK(len == 32 || len == 64, CKR_ATTRIBUTE_VALUE_INVALID);
+        return xts_random_key(len, out);
     }
     /* Generic secret: bounds in bits in the row (§6.42), the template in bytes. */
     CH_CHECK(len >= d->min_key / 8 && len <= d->max_key / 8, CKR_ATTRIBUTE_VALUE_INVALID);
@@ -1167,6 +1293,12 @@ static const struct ch_mech_desc rows[] = {
             K_GCM),
     AES_ROW(CKM_AES_CCM, ENC_DEC | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT, K_CCM),
     AES_ROW(CKM_AES_CTS, ENC_DEC, K_CTS),
+    /* XTS (SP 800-38E): key sizes in bytes (§AES-XTS), the whole key (both halves). No
+     * CKF_WRAP/UNWRAP: an unauthenticated storage mode is not offered for key transport. */
+    {.type = CKM_AES_XTS_KEY_GEN, .flags = CKF_GENERATE, .min_key = 32, .max_key = 64,
+     .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &gen_ops},
+    {.type = CKM_AES_XTS, .flags = ENC_DEC, .min_key = 32, .max_key = 64, .approved = true,
+     .key_type = CKK_AES_XTS, .ops = &aes_ops, .arg = K_XTS},
     AES_ROW(CKM_AES_KEY_WRAP, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP),
     AES_ROW(CKM_AES_KEY_WRAP_PAD, ENC_DEC | CKF_WRAP | CKF_UNWRAP, K_WRAP_PAD),
 #ifdef CKM_AES_KEY_WRAP_KWP
@@ -1176,16 +1308,21 @@ static const struct ch_mech_desc rows[] = {
 
 static bool aes_owns(CK_KEY_TYPE t)
 {
-    return t == CKK_AES;
+    return t == CKK_AES || t == CKK_AES_XTS;
 }
 
-/* FIPS 197 §5: 128, 192 or 256-bit keys only. */
+/* FIPS 197 §5: 128, 192 or 256-bit keys only. AES-XTS: 32 or 64 bytes whose halves differ
+ * (IEEE 1619-2007 §5.1). */
 static CK_RV aes_validate(const struct ch_mech_key *k)
 {
     const uint8_t *v;
     size_t len;
     if (k->cls != CKO_SECRET_KEY || !ch_mech_key_attr(k, CKA_VALUE, &v, &len))
         return CKR_OK;
+    if (k->type == CKK_AES_XTS)
+        return (len == 32 || len == 64) && !ch_ct_eq(v, v + len / 2, len / 2)
+                   ? CKR_OK
+                   : CKR_ATTRIBUTE_VALUE_INVALID;
     return len == 16 || len == 24 || len == 32 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Private to src/mech: the symmetric families (mech_aes.c, mech_hmac.c, mech_kdf.c) and what
- * they share: secret-key value look-up and random key material. */
+/* Private to src/mech: the symmetric families (mech_aes.c, mech_chacha.c, mech_hmac.c,
+ * mech_kdf.c) and what they share: secret-key value look-up and random key material. */
 #ifndef CH_MECH_SYM_H
 #define CH_MECH_SYM_H
 
@@ -10,6 +10,7 @@
 extern const struct ch_mech_family ch_mech_family_aes;
 extern const struct ch_mech_family ch_mech_family_hmac;
 extern const struct ch_mech_family ch_mech_family_kdf;
+extern const struct ch_mech_family ch_mech_family_chacha;
 
 /* CKA_VALUE of a secret key (CKR_KEY_TYPE_INCONSISTENT when not a secret key or no value). */
 CH_MUST_CHECK CK_RV ch_mech_sym_value(const struct ch_mech_key *k, const uint8_t **v, size_t *len);

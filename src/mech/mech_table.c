@@ -23,6 +23,7 @@ static const struct ch_mech_family *const families[] = {
     &ch_mech_family_aes,
     &ch_mech_family_hmac,
     &ch_mech_family_kdf,
+    &ch_mech_family_chacha,
 };
 
 /* Static storage: the table lives as long as the library (no allocation to leak when the

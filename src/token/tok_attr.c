@@ -216,6 +216,7 @@ static bool key_type_valid(CK_OBJECT_CLASS cls, CK_KEY_TYPE k)
     case CKK_SHA3_512_HMAC:
     case CKK_HKDF:
     case CKK_CHACHA20:
+    case CKK_AES_XTS:
         return cls == CKO_SECRET_KEY;
     default:
         return false;
