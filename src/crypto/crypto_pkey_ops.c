@@ -146,38 +146,94 @@ static bool lpad(const uint8_t *in, size_t in_len, uint8_t *buf, size_t k)
     return true;
 }
 
-/* ---- ECDSA encoding (SEC 1 §4.1 DER <-> PKCS#11's fixed-length r || s) --------------------- */
+/* ---- ECDSA encoding (SEC 1 §4.1 DER <-> PKCS#11's fixed-length r || s) ---------------------
+ * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (SEC 1 §C.5), converted here directly
+ * instead of through ECDSA_SIG and two BIGNUMs (allocations on every signature). Values are
+ * public (a signature), so plain branches are fine. With at most 66-byte r and s, every length
+ * is below 256: short form, or 0x81 and one byte. */
 
-static CK_RV der_to_rs(const uint8_t *der, size_t der_len, size_t olen, uint8_t *out)
+#define CH_ECDSA_DER_MAX (3 + 2 * (2 + 67))
+
+/* A DER length at *p (short form, or 0x81 nn with nn >= 0x80). */
+static bool der_len(const uint8_t **p, const uint8_t *end, size_t *n)
 {
-    const unsigned char *p = der;
-    ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-    CK_RV rv = CKR_FUNCTION_FAILED;
-    if (s == NULL)
-        return rv;
-    const BIGNUM *r = NULL, *ss = NULL;
-    ECDSA_SIG_get0(s, &r, &ss);
-    if (BN_bn2binpad(r, out, (int)olen) == (int)olen &&
-        BN_bn2binpad(ss, out + olen, (int)olen) == (int)olen)
-        rv = CKR_OK;
-    ECDSA_SIG_free(s);
-    return rv;
+    if (end - *p < 1)
+        return false;
+    if ((*p)[0] < 0x80) {
+        *n = (*p)[0];
+        *p += 1;
+        return true;
+    }
+    if ((*p)[0] != 0x81 || end - *p < 2 || (*p)[1] < 0x80)
+        return false;
+    *n = (*p)[1];
+    *p += 2;
+    return true;
 }
 
-/* r || s -> DER in a buffer of OpenSSL's allocation (*der, free with OPENSSL_free). */
-static int rs_to_der(const uint8_t *sig, size_t olen, unsigned char **der)
+/* A non-negative INTEGER at *p, written big-endian into out[0..olen). */
+static bool der_uint(const uint8_t **p, const uint8_t *end, size_t olen, uint8_t *out)
 {
-    ECDSA_SIG *s = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(sig, (int)olen, NULL), *ss = BN_bin2bn(sig + olen, (int)olen, NULL);
-    int n = -1;
-    if (s != NULL && r != NULL && ss != NULL && ECDSA_SIG_set0(s, r, ss) == 1) {
-        r = ss = NULL;
-        n = i2d_ECDSA_SIG(s, der);
+    size_t n;
+    if (end - *p < 1 || **p != 0x02)
+        return false;
+    *p += 1;
+    if (!der_len(p, end, &n) || n == 0 || (size_t)(end - *p) < n || ((*p)[0] & 0x80) != 0)
+        return false;
+    const uint8_t *v = *p;
+    *p += n;
+    while (n > 1 && v[0] == 0) { /* the sign byte (and any other leading zero) */
+        v++;
+        n--;
     }
-    BN_free(r);
-    BN_free(ss);
-    ECDSA_SIG_free(s);
-    return n;
+    if (n > olen)
+        return false;
+    memset(out, 0, olen - n);
+    memcpy(out + (olen - n), v, n);
+    return true;
+}
+
+static CK_RV der_to_rs(const uint8_t *der, size_t der_len_, size_t olen, uint8_t *out)
+{
+    const uint8_t *p = der, *end = der + der_len_;
+    size_t n;
+    if (der_len_ < 2 || *p++ != 0x30 || !der_len(&p, end, &n) || n != (size_t)(end - p))
+        return CKR_FUNCTION_FAILED;
+    if (!der_uint(&p, end, olen, out) || !der_uint(&p, end, olen, out + olen) || p != end)
+        return CKR_FUNCTION_FAILED;
+    return CKR_OK;
+}
+
+/* One unsigned big-endian value as a DER INTEGER (minimal: leading zeros dropped, a 0x00 sign
+ * byte when the top bit is set). Returns the bytes written. */
+static size_t put_uint(uint8_t *o, const uint8_t *v, size_t n)
+{
+    while (n > 1 && v[0] == 0) {
+        v++;
+        n--;
+    }
+    size_t body = n + (v[0] >> 7), w = 0;
+    o[w++] = 0x02;
+    o[w++] = (uint8_t)body; /* <= 67 */
+    if (body > n)
+        o[w++] = 0x00;
+    memcpy(o + w, v, n);
+    return w + n;
+}
+
+/* r || s -> DER in der[CH_ECDSA_DER_MAX]; returns its length. */
+static size_t rs_to_der(const uint8_t *sig, size_t olen, uint8_t der[CH_ECDSA_DER_MAX])
+{
+    uint8_t body[2 * (2 + 67)];
+    size_t bl = put_uint(body, sig, olen);
+    bl += put_uint(body + bl, sig + olen, olen);
+    size_t w = 0;
+    der[w++] = 0x30;
+    if (bl >= 0x80)
+        der[w++] = 0x81;
+    der[w++] = (uint8_t)bl;
+    memcpy(der + w, body, bl);
+    return w + bl;
 }
 
 /* ---- sign / verify ------------------------------------------------------------------------ */
@@ -186,7 +242,7 @@ CK_RV ch_crypto_pkey_sign(struct ch_pkey *k, const struct ch_pk_params *p, const
                           size_t in_len, uint8_t *sig, size_t *sig_len)
 {
     uint8_t block[CH_PK_MAX_RSA_BITS / 8];
-    uint8_t der[160];
+    uint8_t der[CH_ECDSA_DER_MAX];
     EVP_PKEY_CTX *c = NULL;
     EVP_MD_CTX *m = NULL;
     CK_RV rv = CKR_FUNCTION_FAILED;
@@ -256,7 +312,7 @@ CK_RV ch_crypto_pkey_verify(struct ch_pkey *k, const struct ch_pk_params *p, con
     uint8_t block[CH_PK_MAX_RSA_BITS / 8], rec[CH_PK_MAX_RSA_BITS / 8];
     EVP_PKEY_CTX *c = NULL;
     EVP_MD_CTX *m = NULL;
-    unsigned char *der = NULL;
+    uint8_t der[CH_ECDSA_DER_MAX];
     CK_RV rv = CKR_SIGNATURE_INVALID;
 
     CH_CHECK(k != NULL && p != NULL && (sig != NULL || sig_len == 0), CKR_ARGUMENTS_BAD);
@@ -284,11 +340,10 @@ CK_RV ch_crypto_pkey_verify(struct ch_pkey *k, const struct ch_pk_params *p, con
         rv = EVP_PKEY_verify(c, sig, sig_len, in, in_len) == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
         break;
     case CH_PK_EC: {
-        int dl = rs_to_der(sig, k->olen, &der);
-        CH_CHECK_OUT(dl > 0, CKR_SIGNATURE_INVALID);
+        size_t dl = rs_to_der(sig, k->olen, der);
         c = op_ctx(k, CH_PKT_VERIFY);
         CH_CHECK_OUT(c != NULL, CKR_FUNCTION_FAILED);
-        rv = EVP_PKEY_verify(c, der, (size_t)dl, in, in_len) == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
+        rv = EVP_PKEY_verify(c, der, dl, in, in_len) == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
         break;
     }
     case CH_PK_ED25519:
@@ -302,7 +357,6 @@ CK_RV ch_crypto_pkey_verify(struct ch_pkey *k, const struct ch_pk_params *p, con
         break;
     }
 out:
-    OPENSSL_free(der);
     EVP_PKEY_CTX_free(c);
     EVP_MD_CTX_free(m);
     CH_OSSL_LEAVE();
