@@ -5,7 +5,8 @@
 # gives the same ciphertext as `openssl enc`, decrypts openssl's; AES key wrap (RFC 3394) of a
 # known key equals `openssl enc -id-aes128-wrap` and unwraps back to the same value; HMAC-SHA256
 # under a generated generic secret equals `openssl dgst -mac HMAC`. (pkcs11-tool 0.23 has no AES-GCM
-# parameters; GCM is covered through the API by the Wycheproof/ACVP runners.)
+# parameters; GCM is covered through the API by the Wycheproof/ACVP runners.) AES-XTS (128 and
+# 256), ChaCha20 and ChaCha20-Poly1305 go through PyKCS11 (sym_p11.py) against OpenSSL.
 # Usage: test_sym.sh MODULE_PATH
 set -eu
 
@@ -93,6 +94,52 @@ HKEY=$(xxd -p -c 256 "$W/hkey.bin")
 check "sign SHA256-HMAC" PL --sign -m SHA256-HMAC --id 14 -i "$W/msg" -o "$W/mac"
 openssl dgst -sha256 -mac HMAC -macopt "hexkey:$HKEY" -binary -out "$W/mac.ossl" "$W/msg"
 check "HMAC = openssl dgst -mac HMAC" cmp "$W/mac" "$W/mac.ossl"
+
+# AES-XTS, ChaCha20 and ChaCha20-Poly1305 (no pkcs11-tool support): the token through PyKCS11
+# (sym_p11.py) against OpenSSL. `openssl enc` refuses XTS and AEAD ciphers ("enc XTS ciphers
+# not supported", "AEAD ciphers not supported" in OpenSSL 3.0), so for those the reference is
+# OpenSSL through python3-cryptography; plain ChaCha20 is checked against `openssl enc -chacha20`.
+PY=/usr/bin/python3
+SP="$(dirname "$0")/sym_p11.py"
+if "$PY" -c 'import PyKCS11, cryptography' 2>/dev/null; then
+    T() { "$PY" "$SP" "$MODULE" "$PIN" "$@"; }
+    ossl_ref() { # MECH KEY IV AAD IN OUT (encryption with OpenSSL)
+        case "$1" in
+        xts) if ! openssl enc -aes-"$(( ${#2} * 2 ))"-xts -K "$2" -iv "$3" -in "$5" -out "$6" 2>/dev/null; then
+                 "$PY" -c 'import sys
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+k, tw, i, o = sys.argv[1:5]
+e = Cipher(algorithms.AES(bytes.fromhex(k)), modes.XTS(bytes.fromhex(tw))).encryptor()
+open(o, "wb").write(e.update(open(i, "rb").read()) + e.finalize())' "$2" "$3" "$5" "$6"
+             fi ;;
+        chacha20) openssl enc -chacha20 -K "$2" -iv "$3" -in "$5" -out "$6" ;;
+        chacha20poly1305) "$PY" -c 'import sys
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+k, n, a, i, o = sys.argv[1:6]
+open(o, "wb").write(ChaCha20Poly1305(bytes.fromhex(k)).encrypt(bytes.fromhex(n),
+                    open(i, "rb").read(), bytes.fromhex(a)))' "$2" "$3" "$4" "$5" "$6" ;;
+        esac
+    }
+    XK128=000102030405060708090a0b0c0d0e0f8f8e8d8c8b8a89888786858483828180
+    XK256=${XK128}202122232425262728292a2b2c2d2e2fafaeadacabaaa9a8a7a6a5a4a3a2a1a0
+    CK=c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf
+    for t in "xts $XK128 0f0e0d0c0b0a09080706050403020100 -" \
+             "xts $XK256 ffeeddccbbaa99887766554433221100 -" \
+             "chacha20 $CK 07000000000000000000004a00000000 -" \
+             "chacha20poly1305 $CK 000000000102030405060708 50515253c0c1c2c3"; do
+        set -- $t
+        AAD=$4
+        [ "$AAD" = - ] && AAD=
+        n="$1-k$(( ${#2} / 2 ))"
+        check "token $n encrypt" T "$1" "$2" "$3" "$AAD" enc "$W/msg" "$W/$n.ct"
+        check "OpenSSL $n encrypt" ossl_ref "$1" "$2" "$3" "$AAD" "$W/msg" "$W/$n.ossl"
+        check "token $n ciphertext = OpenSSL's" cmp "$W/$n.ct" "$W/$n.ossl"
+        check "token decrypts OpenSSL's $n" T "$1" "$2" "$3" "$AAD" dec "$W/$n.ossl" "$W/$n.pt"
+        check "$n decrypted = message" cmp "$W/$n.pt" "$W/msg"
+    done
+else
+    echo "skip AES-XTS/ChaCha20 checks: python3 PyKCS11 or cryptography missing"
+fi
 
 if [ "$fails" -ne 0 ]; then
     echo "$fails check(s) failed"
