@@ -215,6 +215,8 @@ static CK_RV cc_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len, 
         CH_TRY(start(op, op->iv, op->iv_len, op->aad, op->aad_len, &c));
         CH_TRY_OUT(ch_crypto_chacha_update(c, in, in_len, out));
         rv = ch_crypto_chacha_tag(c, out + in_len);
+        if (rv != CKR_OK) /* no half-written output (API-CONVENTIONS §6) */
+            ch_wipe(out, in_len);
         goto out;
     }
     CH_CHECK(in_len >= CH_CHACHA_TAG_LEN, CKR_ENCRYPTED_DATA_LEN_RANGE);
