@@ -805,7 +805,53 @@ static void test_counter_xor(void **state)
     assert_memory_equal(iv, base, 11);
     assert_int_equal(iv[11], 0xfe);
     RV(CKR_OK, F->C_MessageEncryptFinal(S));
+    /* AES-CCM's message parameters share the generator. */
+    CK_BYTE nonce[12], mac[16];
+    unhex("0102030405060708090a0b0c", base, sizeof(base));
+    CK_CCM_MESSAGE_PARAMS cp = {20, nonce, 12, 32, CKG_GENERATE_COUNTER_XOR, mac, 16};
+    CK_MECHANISM ccm = {CKM_AES_CCM, NULL, 0};
+    RV(CKR_OK, F->C_MessageEncryptInit(S, &ccm, k));
+    for (int i = 0; i < 2; i++) {
+        memcpy(nonce, base, 12);
+        l = sizeof(ct);
+        RV(CKR_OK, F->C_EncryptMessage(S, &cp, sizeof(cp), NULL, 0, pt, 20, ct, &l));
+    }
+    assert_memory_equal(nonce, base, 11);
+    assert_int_equal(nonce[11], base[11] ^ 1);
+    RV(CKR_OK, F->C_MessageEncryptFinal(S));
     RV(CKR_OK, F->C_DestroyObject(S, k));
+}
+
+/* ---- approved-only mode: XTS stays, the ChaCha20 mechanisms are not offered ------------------ */
+
+static int setup_approved(void **state)
+{
+    (void)state;
+    if (ch_p11t_setup(&T, "[fips]\napproved_only = true\n") != 0 ||
+        ch_p11t_open(&T, true, CKU_USER, &S) != CKR_OK)
+        return -1;
+    F = T.f;
+    return 0;
+}
+
+static void test_approved_only(void **state)
+{
+    (void)state;
+    CK_MECHANISM_INFO mi;
+    RV(CKR_OK, F->C_GetMechanismInfo(T.slot, CKM_AES_XTS, &mi));
+    RV(CKR_OK, F->C_GetMechanismInfo(T.slot, CKM_AES_XTS_KEY_GEN, &mi));
+    RV(CKR_MECHANISM_INVALID, F->C_GetMechanismInfo(T.slot, CKM_CHACHA20_POLY1305, &mi));
+    RV(CKR_MECHANISM_INVALID, F->C_GetMechanismInfo(T.slot, CKM_CHACHA20, &mi));
+    RV(CKR_MECHANISM_INVALID, F->C_GetMechanismInfo(T.slot, CKM_CHACHA20_KEY_GEN, &mi));
+    CK_OBJECT_HANDLE h;
+    RV(CKR_MECHANISM_INVALID, gen_rv(CKM_CHACHA20_KEY_GEN, NULL, &h));
+    CK_BYTE key[32];
+    memset(key, 3, sizeof(key));
+    CK_OBJECT_HANDLE k = import(CKK_CHACHA20, key, 32);
+    CK_BYTE nonce[12] = {0};
+    CK_SALSA20_CHACHA20_POLY1305_PARAMS p = {nonce, 96, NULL, 0};
+    CK_MECHANISM m = {CKM_CHACHA20_POLY1305, &p, sizeof(p)};
+    RV(CKR_MECHANISM_INVALID, F->C_EncryptInit(S, &m, k));
 }
 
 int main(void)
@@ -817,5 +863,7 @@ int main(void)
         cmocka_unit_test(test_chacha_message), cmocka_unit_test(test_chacha20_stream),
         cmocka_unit_test(test_counter_xor),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest approved[] = {cmocka_unit_test(test_approved_only)};
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed + cmocka_run_group_tests(approved, setup_approved, teardown);
 }
