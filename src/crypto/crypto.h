@@ -306,7 +306,8 @@ CH_MUST_CHECK CK_RV ch_crypto_aes_key_new(const uint8_t *key, size_t key_len,
  * 1619-2007 §5.1 / FIPS 140-3 IG C.I; compared in constant time), CKR_HOST_MEMORY. */
 CH_MUST_CHECK CK_RV ch_crypto_aes_xts_key_new(const uint8_t *key, size_t key_len,
                                               struct ch_aes_key **out);
-/* The largest XTS data unit OpenSSL processes in one call (2^20 blocks, IEEE 1619-2007 §5.1). */
+/* The largest XTS data unit OpenSSL processes in one call: 2^20 blocks (SP 800-38E §4,
+ * IEEE 1619-2018 §5.1). */
 #define CH_AES_XTS_MAX_UNIT ((size_t)1 << 24)
 struct ch_aes_key *ch_crypto_aes_key_ref(struct ch_aes_key *k);
 void ch_crypto_aes_key_free(struct ch_aes_key *k); /* drops one reference; NULL-safe; wipes */

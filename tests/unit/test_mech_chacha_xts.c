@@ -322,6 +322,29 @@ static void test_xts_refusals(void **state)
     assert_int_equal(ol, 0);
     ol = sizeof(out);
     RV(CKR_DATA_LEN_RANGE, F->C_EncryptFinal(S, out, &ol));
+    /* At most 2^20 blocks (16 MiB) per data unit (SP 800-38E), single- and multi-part. */
+    size_t big = ((size_t)1 << 24) + 16;
+    CK_BYTE *huge = calloc(1, big);
+    assert_non_null(huge);
+    RV(CKR_OK, F->C_EncryptInit(S, &m, k));
+    ol = (CK_ULONG)big;
+    RV(CKR_DATA_LEN_RANGE, F->C_Encrypt(S, huge, (CK_ULONG)big, huge, &ol));
+    RV(CKR_OK, F->C_EncryptInit(S, &m, k));
+    ol = (CK_ULONG)big;
+    RV(CKR_OK, F->C_Encrypt(S, huge, (CK_ULONG)big - 16, huge, &ol)); /* in place */
+    assert_int_equal(ol, big - 16);
+    RV(CKR_OK, F->C_DecryptInit(S, &m, k));
+    RV(CKR_OK, F->C_Decrypt(S, huge, (CK_ULONG)big - 16, huge, &ol));
+    for (size_t i = 0; i < big; i += 4096)
+        assert_int_equal(huge[i], 0);
+    RV(CKR_OK, F->C_EncryptInit(S, &m, k));
+    ol = (CK_ULONG)big;
+    RV(CKR_OK, F->C_EncryptUpdate(S, huge, (CK_ULONG)big - 16, huge, &ol));
+    assert_int_equal(ol, 0);
+    ol = (CK_ULONG)big;
+    RV(CKR_DATA_LEN_RANGE, F->C_EncryptUpdate(S, huge, 16, huge, &ol));
+    RV(CKR_OPERATION_NOT_INITIALIZED, F->C_EncryptFinal(S, huge, &ol));
+    free(huge);
     /* Key types do not mix: an AES key with XTS, an XTS key with ECB. */
     CK_OBJECT_HANDLE aes = import(CKK_AES, key, 32);
     RV(CKR_KEY_TYPE_INCONSISTENT, F->C_EncryptInit(S, &m, aes));
