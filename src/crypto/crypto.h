@@ -366,17 +366,20 @@ CH_MUST_CHECK CK_RV ch_crypto_hkdf(enum ch_hash h, enum ch_hkdf_mode mode, const
 
 /* ---- ChaCha20 and ChaCha20-Poly1305 (crypto_aead.c; helper symmetric) ---------------------
  * RFC 8439 over OpenSSL's "ChaCha20" and "ChaCha20-Poly1305". A struct ch_chacha_key holds the
- * 256-bit key (ch_secmem) and prepared contexts; each message copies one and sets its IV. */
+ * 256-bit key (ch_secmem) and prepared contexts; each message copies one and sets its IV. It is
+ * reference counted and thread-safe (the key's mechanism cache keeps one reference, each
+ * running operation another). */
 
 #define CH_CHACHA_KEY_LEN 32
 #define CH_CHACHA_NONCE_LEN 12 /* the AEAD's nonce (RFC 8439 §2.8) */
 #define CH_CHACHA_TAG_LEN 16
 
 struct ch_chacha_key;
-/* CKR_OK, CKR_HOST_MEMORY. The key is copied. Not thread-safe: one key per operation. */
+/* CKR_OK, CKR_HOST_MEMORY. The key is copied. */
 CH_MUST_CHECK CK_RV ch_crypto_chacha_key_new(const uint8_t key[CH_CHACHA_KEY_LEN],
                                              struct ch_chacha_key **out);
-void ch_crypto_chacha_key_free(struct ch_chacha_key *k); /* NULL-safe, wipes */
+struct ch_chacha_key *ch_crypto_chacha_key_ref(struct ch_chacha_key *k);
+void ch_crypto_chacha_key_free(struct ch_chacha_key *k); /* drops one reference; NULL-safe; wipes */
 
 /* A running ChaCha20-Poly1305 message (aead) or ChaCha20 key stream (!aead).
  * aead: iv is the 12-byte nonce; enc chooses sealing or opening.

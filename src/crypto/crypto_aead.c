@@ -7,6 +7,8 @@
 #include "crypto/crypto_int.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +106,8 @@ out:
 /* ---- ChaCha20 / ChaCha20-Poly1305 (RFC 8439) ---------------------------------------------- */
 
 struct ch_chacha_key {
+    atomic_uint refs;
+    pthread_mutex_t mu;          /* guards tmpl */
     uint8_t *key;                /* ch_secmem, CH_CHACHA_KEY_LEN bytes */
     EVP_CIPHER_CTX *tmpl[2][2];  /* [aead][enc], keyed on first use */
 };
@@ -119,18 +123,28 @@ CK_RV ch_crypto_chacha_key_new(const uint8_t key[CH_CHACHA_KEY_LEN], struct ch_c
     struct ch_chacha_key *k = calloc(1, sizeof(*k));
     CH_CHECK(k != NULL, CKR_HOST_MEMORY);
     k->key = ch_secmem_dup(key, CH_CHACHA_KEY_LEN);
-    if (k->key == NULL) {
+    if (k->key == NULL || pthread_mutex_init(&k->mu, NULL) != 0) {
+        ch_secmem_free(k->key);
         free(k);
         return CKR_HOST_MEMORY;
     }
+    atomic_init(&k->refs, 1);
     *out = k;
     return CKR_OK;
 }
 
+struct ch_chacha_key *ch_crypto_chacha_key_ref(struct ch_chacha_key *k)
+{
+    if (k != NULL)
+        atomic_fetch_add(&k->refs, 1);
+    return k;
+}
+
 void ch_crypto_chacha_key_free(struct ch_chacha_key *k)
 {
-    if (k == NULL)
+    if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
         return;
+    pthread_mutex_destroy(&k->mu);
     for (int a = 0; a < 2; a++)
         for (int e = 0; e < 2; e++)
             EVP_CIPHER_CTX_free(k->tmpl[a][e]); /* cleanses the key copy */
@@ -138,7 +152,7 @@ void ch_crypto_chacha_key_free(struct ch_chacha_key *k)
     free(k);
 }
 
-/* The keyed context of (aead, enc), built on first use (inside CH_OSSL_ENTER). */
+/* The keyed context of (aead, enc), built on first use (inside CH_OSSL_ENTER, k->mu held). */
 static EVP_CIPHER_CTX *chacha_template(struct ch_chacha_key *k, bool aead, bool enc)
 {
     EVP_CIPHER_CTX **slot = &k->tmpl[aead][enc];
@@ -169,8 +183,11 @@ CK_RV ch_crypto_chacha_start(struct ch_chacha_key *k, bool aead, bool enc, const
     CH_OSSL_ENTER();
     c->ctx = EVP_CIPHER_CTX_new();
     CH_CHECK_OUT(c->ctx != NULL, CKR_HOST_MEMORY);
+    pthread_mutex_lock(&k->mu);
     EVP_CIPHER_CTX *t = chacha_template(k, aead, enc);
-    CH_CHECK_OUT(t != NULL && EVP_CIPHER_CTX_copy(c->ctx, t) == 1, CKR_GENERAL_ERROR);
+    int ok = t != NULL && EVP_CIPHER_CTX_copy(c->ctx, t) == 1;
+    pthread_mutex_unlock(&k->mu);
+    CH_CHECK_OUT(ok, CKR_GENERAL_ERROR);
     CH_CHECK_OUT(EVP_CipherInit_ex2(c->ctx, NULL, NULL, iv, enc, NULL) == 1, CKR_GENERAL_ERROR);
     *out = c;
     c = NULL;

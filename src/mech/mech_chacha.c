@@ -5,6 +5,7 @@
  * API with CK_SALSA20_CHACHA20_POLY1305_MSG_PARAMS). src/mech layer: parameter rules, output
  * sizes and the staging of unverified plaintext are here, the cipher is src/crypto's. Not
  * FIPS-approved; never releases plaintext whose tag has not verified. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,53 @@ static CK_RV aead_params(struct cc_op *op, const void *p, size_t pl)
     return CKR_OK;
 }
 
+/* ---- the per-key state: the key with its prepared contexts, in the key object's cache slot,
+ * so an operation neither copies the key nor fetches the cipher again. */
+
+struct cc_cache {
+    struct ch_mech_cache base;
+    struct ch_chacha_key *k;
+};
+
+static void cc_cache_free(struct ch_mech_cache *c)
+{
+    ch_crypto_chacha_key_free(((struct cc_cache *)c)->k);
+    free(c);
+}
+
+/* A reference to the key object's ch_chacha_key (built from v and installed on first use). */
+static CK_RV key_get(const struct ch_mech_key *key, const uint8_t *v, struct ch_chacha_key **out)
+{
+    pthread_mutex_t *mu = key->cache_lock;
+    struct ch_chacha_key *k = NULL;
+    if (key->cache != NULL && mu != NULL) {
+        pthread_mutex_lock(mu);
+        if (*key->cache != NULL && (*key->cache)->free == cc_cache_free)
+            k = ch_crypto_chacha_key_ref(((struct cc_cache *)*key->cache)->k);
+        pthread_mutex_unlock(mu);
+        if (k != NULL) {
+            *out = k;
+            return CKR_OK;
+        }
+    }
+    CH_TRY(ch_crypto_chacha_key_new(v, &k));
+    if (key->cache != NULL && mu != NULL) {
+        struct cc_cache *cc;
+        pthread_mutex_lock(mu);
+        if (*key->cache == NULL && (cc = calloc(1, sizeof(*cc))) != NULL) {
+            cc->base.free = cc_cache_free;
+            cc->k = ch_crypto_chacha_key_ref(k);
+            *key->cache = &cc->base;
+        } else if (*key->cache != NULL && (*key->cache)->free == cc_cache_free) {
+            ch_crypto_chacha_key_free(k); /* another session installed one meanwhile */
+            k = ch_crypto_chacha_key_ref(((struct cc_cache *)*key->cache)->k);
+        }
+        pthread_mutex_unlock(mu);
+    }
+    *out = k;
+    return CKR_OK;
+}
+
 static void cc_free(struct ch_mech_op *o)
 {
     struct cc_op *op = (struct cc_op *)o;
@@ -138,7 +186,7 @@ static CK_RV cc_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const C
         CH_TRY_OUT(stream_params(op, m->pParameter, m->ulParameterLen));
     else if (!msg) /* message parameters come with each message */
         CH_TRY_OUT(aead_params(op, m->pParameter, m->ulParameterLen));
-    CH_TRY_OUT(ch_crypto_chacha_key_new(v, &op->key));
+    CH_TRY_OUT(key_get(key, v, &op->key));
     *out = &op->base;
     return CKR_OK;
 out:
