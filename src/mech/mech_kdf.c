@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Key derivation: CKM_HKDF_DERIVE (PKCS#11 3.0 §6.60, RFC 5869), CKM_SP800_108_COUNTER_KDF
- * (§6.40, SP 800-108r1 §4.1 with HMAC or AES-CMAC as PRF) through C_DeriveKey, and
- * CKM_PKCS5_PBKD2 (§6.29, RFC 8018 §5.2) through C_GenerateKey. The new key's length comes from
- * CKA_VALUE_LEN of the template (consumed here); its other attributes are the token's. */
+/* Key derivation: CKM_HKDF_DERIVE (PKCS#11 3.0 §6.60, RFC 5869), CKM_SP800_108_COUNTER_KDF,
+ * _FEEDBACK_KDF and _DOUBLE_PIPELINE_KDF (PKCS#11 3.2 "SP800-108 Key Derivation", SP 800-108r1
+ * §4.1-§4.3 with HMAC or AES-CMAC as PRF) and the simple derivations through C_DeriveKey, and
+ * CKM_PKCS5_PBKD2 (§6.29, RFC 8018 §5.2) through C_GenerateKey. Layer src/mech: computes
+ * through src/crypto, no OpenSSL here. The new key's length comes from CKA_VALUE_LEN of the
+ * template (consumed here); its other attributes are the token's. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,16 @@ static CK_RV put_key(const struct ch_mech_tmpl *t, CK_KEY_TYPE kt, const uint8_t
     if (!ch_mech_tmpl_find(t, CKA_KEY_TYPE, &p, &l))
         CH_TRY(ch_attr_list_add_ulong(out, CKA_KEY_TYPE, kt));
     return ch_attr_list_add(out, CKA_VALUE, v, len, true);
+}
+
+/* A CK_BBOOL attribute of a key (dflt when absent). */
+static bool key_bool(const struct ch_mech_key *k, CK_ATTRIBUTE_TYPE t, bool dflt)
+{
+    const uint8_t *v;
+    size_t l;
+    if (!ch_mech_key_attr(k, t, &v, &l) || l != sizeof(CK_BBOOL))
+        return dflt;
+    return v[0] != CK_FALSE;
 }
 
 /* ---- HKDF ---------------------------------------------------------------------------------- */
@@ -119,139 +131,358 @@ static CK_OBJECT_HANDLE hkdf_salt_key(const CK_MECHANISM *m)
     return p->bExtract && p->ulSaltType == CKF_HKDF_SALT_KEY ? p->hSaltKey : CK_INVALID_HANDLE;
 }
 
-/* ---- SP 800-108 counter mode --------------------------------------------------------------- */
+/* ---- SP 800-108r1 key-based KDFs ------------------------------------------------------------
+ * Counter mode (SP 800-108r1 §4.1), feedback mode (§4.2) and double-pipeline mode (§4.3), as
+ * PKCS#11 3.2 "SP800-108 Key Derivation" defines their parameters. All three build every PRF
+ * input the same way, the CK_PRF_DATA_PARAM pieces concatenated in order ("Constructing PRF
+ * Input Data"); they differ only in what stands at the iteration variable's place:
+ *   counter:          K(i) = PRF(K_I, ... [i]_r ...)                    (the counter itself)
+ *   feedback:         K(i) = PRF(K_I, ... K(i-1) ... [[i]_r] ...),      K(0) = IV (may be empty)
+ *   double pipeline:  A(i) = PRF(K_I, A(i-1)),  A(0) = the pieces without the iteration
+ *                     variable and the counter;  K(i) = PRF(K_I, ... A(i) ... [[i]_r] ...)
+ * and the result is the leftmost L bits of K(1) || K(2) || ... (§4, step 5/6). */
 
+enum kb_mode { KB_COUNTER, KB_FEEDBACK, KB_PIPELINE };
+
+/* The PRF (PKCS#11 3.2 table "SP800-108 Pseudo Random Functions"; HMAC or CMAC, §3). */
 struct prf {
     bool cmac;
     enum ch_hash h;
-    const uint8_t *key;
+    const uint8_t *key; /* K_I, the base key's CKA_VALUE */
     size_t key_len;
-    size_t out_len;
+    size_t out_len; /* h of SP 800-108r1, in bytes */
 };
 
-static void put_be_le(uint8_t *o, uint64_t v, size_t bytes, bool little)
+/* The mechanism parameter, from whichever of the two structures carried it. */
+struct kb {
+    enum kb_mode mode;
+    struct prf f;
+    const CK_PRF_DATA_PARAM *dp;
+    size_t ndp;
+    const uint8_t *iv; /* feedback: K(0); NULL when empty */
+    size_t iv_len;
+    const CK_SP800_108_COUNTER_FORMAT *ctr;    /* encoding of [i]_r; NULL: no counter */
+    const CK_SP800_108_DKM_LENGTH_FORMAT *dkm; /* encoding of [L]; NULL: no DKM length */
+};
+
+static bool prf_of(CK_SP800_108_PRF_TYPE t, struct prf *f)
 {
-    for (size_t i = 0; i < bytes; i++)
-        o[little ? i : bytes - 1 - i] = (uint8_t)(v >> (8 * i));
+    switch (t) {
+    case CKM_AES_CMAC:
+        f->cmac = true;
+        f->out_len = 16;
+        return true;
+    case CKM_SHA_1_HMAC:
+    case CKM_SHA224_HMAC:
+    case CKM_SHA256_HMAC:
+    case CKM_SHA384_HMAC:
+    case CKM_SHA512_HMAC:
+    case CKM_SHA3_224_HMAC:
+    case CKM_SHA3_256_HMAC:
+    case CKM_SHA3_384_HMAC:
+    case CKM_SHA3_512_HMAC:
+        f->cmac = false;
+        f->h = ch_mech_sym_hash_of(t);
+        f->out_len = ch_crypto_hash_len(f->h);
+        return f->out_len > 0;
+    default: /* CKM_DES3_CMAC: the module has no DES3 keys */
+        return false;
+    }
 }
 
-/* One PRF block over the data parameters with counter i (SP 800-108r1 §4.1 step 4.1). */
-static CK_RV prf_block(const struct prf *f, const CK_SP800_108_KDF_PARAMS *p, uint64_t i,
-                       uint64_t dkm_bits, uint8_t *out)
+/* One PRF computation fed in pieces. */
+struct prf_run {
+    const struct prf *f;
+    struct ch_hmac *hm;
+    struct ch_cmac *cm;
+};
+
+static CK_RV prf_start(const struct prf *f, struct prf_run *r)
 {
-    struct ch_hmac *hm = NULL;
-    struct ch_cmac *cm = NULL;
-    CK_RV rv;
-    if (f->cmac)
-        CH_TRY(ch_crypto_cmac_new(f->key, f->key_len, &cm));
-    else
-        CH_TRY(ch_crypto_hmac_new(f->h, f->key, f->key_len, &hm));
-    for (CK_ULONG j = 0; j < p->ulNumberOfDataParams; j++) {
-        const CK_PRF_DATA_PARAM *dp = &p->pDataParams[j];
-        uint8_t enc[8];
-        const uint8_t *bytes = enc;
-        size_t n;
-        if (dp->type == CK_SP800_108_ITERATION_VARIABLE) {
-            const CK_SP800_108_COUNTER_FORMAT *cf = dp->pValue;
-            n = cf->ulWidthInBits / 8;
-            put_be_le(enc, i, n, cf->bLittleEndian != CK_FALSE);
-        } else if (dp->type == CK_SP800_108_DKM_LENGTH) {
-            const CK_SP800_108_DKM_LENGTH_FORMAT *lf = dp->pValue;
-            n = lf->ulWidthInBits / 8;
-            put_be_le(enc, dkm_bits, n, lf->bLittleEndian != CK_FALSE);
-        } else {
-            bytes = dp->pValue;
-            n = dp->ulValueLen;
-        }
-        rv = f->cmac ? ch_crypto_cmac_update(cm, bytes, n) : ch_crypto_hmac_update(hm, bytes, n);
-        CH_TRY_OUT(rv);
-    }
-    rv = f->cmac ? ch_crypto_cmac_final(cm, out) : ch_crypto_hmac_final(hm, out);
-out:
-    ch_crypto_cmac_free(cm);
-    ch_crypto_hmac_free(hm);
+    r->f = f;
+    r->hm = NULL;
+    r->cm = NULL;
+    return f->cmac ? ch_crypto_cmac_new(f->key, f->key_len, &r->cm)
+                   : ch_crypto_hmac_new(f->h, f->key, f->key_len, &r->hm);
+}
+
+static CK_RV prf_put(struct prf_run *r, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return CKR_OK;
+    return r->f->cmac ? ch_crypto_cmac_update(r->cm, p, n) : ch_crypto_hmac_update(r->hm, p, n);
+}
+
+/* Ends the run whatever rv is; when rv is CKR_OK writes f->out_len bytes to out, which may be
+ * one of the run's inputs (they are absorbed by then). */
+static CK_RV prf_finish(struct prf_run *r, CK_RV rv, uint8_t *out)
+{
+    if (rv == CKR_OK)
+        rv = r->f->cmac ? ch_crypto_cmac_final(r->cm, out) : ch_crypto_hmac_final(r->hm, out);
+    ch_crypto_cmac_free(r->cm);
+    ch_crypto_hmac_free(r->hm);
     return rv;
 }
 
-/* Parameter checks of §6.40.x for counter mode: one iteration variable with a counter format,
- * at most one DKM length, byte arrays; no additional keys (not supported here). */
-static CK_RV sp108_check(const CK_SP800_108_KDF_PARAMS *p, size_t *ctr_bits,
-                         const CK_SP800_108_DKM_LENGTH_FORMAT **dkm)
+/* v as a bits-wide integer (whole bytes, at most 64 bits), big or little endian; the number of
+ * bytes written. */
+static size_t put_uint(uint8_t o[8], uint64_t v, CK_ULONG bits, CK_BBOOL little)
 {
-    size_t iters = 0, dkms = 0;
-    CH_CHECK(p->ulNumberOfDataParams > 0 && p->pDataParams != NULL, CKR_MECHANISM_PARAM_INVALID);
-    CH_CHECK(p->ulAdditionalDerivedKeys == 0, CKR_MECHANISM_PARAM_INVALID);
-    *dkm = NULL;
-    for (CK_ULONG j = 0; j < p->ulNumberOfDataParams; j++) {
-        const CK_PRF_DATA_PARAM *dp = &p->pDataParams[j];
-        if (dp->type == CK_SP800_108_ITERATION_VARIABLE) {
-            CH_CHECK(dp->pValue != NULL && dp->ulValueLen == sizeof(CK_SP800_108_COUNTER_FORMAT),
-                     CKR_MECHANISM_PARAM_INVALID);
-            const CK_SP800_108_COUNTER_FORMAT *cf = dp->pValue;
-            CH_CHECK(cf->ulWidthInBits >= 8 && cf->ulWidthInBits <= 32 &&
-                         cf->ulWidthInBits % 8 == 0,
-                     CKR_MECHANISM_PARAM_INVALID);
-            *ctr_bits = cf->ulWidthInBits;
-            iters++;
-        } else if (dp->type == CK_SP800_108_DKM_LENGTH) {
-            CH_CHECK(dp->pValue != NULL &&
-                         dp->ulValueLen == sizeof(CK_SP800_108_DKM_LENGTH_FORMAT),
-                     CKR_MECHANISM_PARAM_INVALID);
-            const CK_SP800_108_DKM_LENGTH_FORMAT *lf = dp->pValue;
-            CH_CHECK(lf->ulWidthInBits >= 8 && lf->ulWidthInBits <= 64 &&
-                         lf->ulWidthInBits % 8 == 0 &&
-                         (lf->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS ||
-                          lf->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS),
-                     CKR_MECHANISM_PARAM_INVALID);
-            *dkm = lf;
-            dkms++;
-        } else {
-            CH_CHECK(dp->type == CK_SP800_108_BYTE_ARRAY &&
-                         (dp->pValue != NULL || dp->ulValueLen == 0),
-                     CKR_MECHANISM_PARAM_INVALID);
+    size_t n = bits / 8;
+    for (size_t i = 0; i < n; i++)
+        o[little != CK_FALSE ? i : n - 1 - i] = (uint8_t)(v >> (8 * i));
+    return n;
+}
+
+/* What one PRF input holds besides the fixed pieces. */
+struct kb_round {
+    uint64_t i;           /* the counter, 1..n */
+    const uint8_t *chain; /* feedback: K(i-1); double pipeline: A(i) */
+    size_t chain_len;
+    bool fixed_only;      /* double pipeline A(0): without the iteration variable and counter */
+};
+
+/* The PRF-input builder of all three modes: PRF(K_I, the data pieces in order), with the
+ * iteration variable as [i]_r (counter mode) or the chaining value, the optional counter as
+ * [i]_r and the DKM length as [L]_w. The pieces were checked by kb_check_data. */
+static CK_RV kb_prf(const struct kb *kb, const struct kb_round *r, uint64_t dkm_bits,
+                    uint8_t *out)
+{
+    struct prf_run run;
+    uint8_t enc[8];
+    CK_RV rv = prf_start(&kb->f, &run);
+    for (size_t j = 0; rv == CKR_OK && j < kb->ndp; j++) {
+        const CK_PRF_DATA_PARAM *dp = &kb->dp[j];
+        switch (dp->type) {
+        case CK_SP800_108_ITERATION_VARIABLE:
+            if (kb->mode == KB_COUNTER)
+                rv = prf_put(&run, enc,
+                             put_uint(enc, r->i, kb->ctr->ulWidthInBits, kb->ctr->bLittleEndian));
+            else if (!r->fixed_only)
+                rv = prf_put(&run, r->chain, r->chain_len);
+            break;
+        case CK_SP800_108_OPTIONAL_COUNTER:
+            if (!r->fixed_only)
+                rv = prf_put(&run, enc,
+                             put_uint(enc, r->i, kb->ctr->ulWidthInBits, kb->ctr->bLittleEndian));
+            break;
+        case CK_SP800_108_DKM_LENGTH:
+            rv = prf_put(&run, enc,
+                         put_uint(enc, dkm_bits, kb->dkm->ulWidthInBits, kb->dkm->bLittleEndian));
+            break;
+        default: /* CK_SP800_108_BYTE_ARRAY */
+            rv = prf_put(&run, dp->pValue, dp->ulValueLen);
+            break;
         }
     }
-    CH_CHECK(iters == 1 && dkms <= 1, CKR_MECHANISM_PARAM_INVALID);
+    return prf_finish(&run, rv, out);
+}
+
+/* `blocks` PRF outputs of kb->f.out_len bytes each to v (SP 800-108r1 §4.1-§4.3 step 4). */
+static CK_RV kb_run(const struct kb *kb, size_t blocks, uint64_t dkm_bits, uint8_t *v)
+{
+    const size_t h = kb->f.out_len;
+    uint8_t a[CH_HASH_MAX_LEN]; /* double pipeline A(i) */
+    struct kb_round r = {.chain = kb->iv, .chain_len = kb->iv_len};
+    CK_RV rv = CKR_OK;
+    if (kb->mode == KB_PIPELINE) {
+        /* A(1) = PRF(K_I, A(0)) is the builder's output over the fixed pieces alone. */
+        r.fixed_only = true;
+        CH_TRY_OUT(kb_prf(kb, &r, dkm_bits, a));
+        r.fixed_only = false;
+        r.chain = a;
+        r.chain_len = h;
+    }
+    for (size_t i = 0; i < blocks; i++) {
+        uint8_t *k = v + i * h;
+        r.i = (uint64_t)i + 1;
+        if (kb->mode == KB_PIPELINE && i > 0) { /* A(i) = PRF(K_I, A(i-1)) */
+            struct prf_run run;
+            rv = prf_start(&kb->f, &run);
+            if (rv == CKR_OK)
+                rv = prf_put(&run, a, h);
+            CH_TRY_OUT(prf_finish(&run, rv, a));
+        }
+        CH_TRY_OUT(kb_prf(kb, &r, dkm_bits, k));
+        if (kb->mode == KB_FEEDBACK) {
+            r.chain = k;
+            r.chain_len = h;
+        }
+    }
+out:
+    ch_wipe(a, sizeof(a));
+    return rv;
+}
+
+static bool counter_format_ok(const CK_PRF_DATA_PARAM *dp)
+{
+    if (dp->pValue == NULL || dp->ulValueLen != sizeof(CK_SP800_108_COUNTER_FORMAT))
+        return false;
+    const CK_SP800_108_COUNTER_FORMAT *cf = dp->pValue;
+    /* r <= 32 (SP 800-108r1 §4), in whole bytes. */
+    return cf->ulWidthInBits >= 8 && cf->ulWidthInBits <= 32 && cf->ulWidthInBits % 8 == 0;
+}
+
+static bool dkm_format_ok(const CK_PRF_DATA_PARAM *dp)
+{
+    if (dp->pValue == NULL || dp->ulValueLen != sizeof(CK_SP800_108_DKM_LENGTH_FORMAT))
+        return false;
+    const CK_SP800_108_DKM_LENGTH_FORMAT *lf = dp->pValue;
+    return lf->ulWidthInBits >= 8 && lf->ulWidthInBits <= 64 && lf->ulWidthInBits % 8 == 0 &&
+           (lf->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS ||
+            lf->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS);
+}
+
+/* The data-field rules of PKCS#11 3.2 (CK_PRF_DATA_PARAM and the per-mode tables): exactly one
+ * iteration variable, which carries the counter format in counter mode and nothing (pValue
+ * NULL, ulValueLen 0) in the other two, where it marks the place of K(i-1) or A(i); at most one
+ * CK_SP800_108_COUNTER, invalid in counter mode; at most one DKM length; byte arrays of at
+ * least one byte. CK_SP800_108_KEY_HANDLE would need key look-ups by the token: not offered. */
+static CK_RV kb_check_data(struct kb *kb)
+{
+    size_t iters = 0, ctrs = 0, dkms = 0;
+    CH_CHECK(kb->ndp > 0 && kb->dp != NULL, CKR_MECHANISM_PARAM_INVALID);
+    for (size_t j = 0; j < kb->ndp; j++) {
+        const CK_PRF_DATA_PARAM *dp = &kb->dp[j];
+        switch (dp->type) {
+        case CK_SP800_108_ITERATION_VARIABLE:
+            if (kb->mode == KB_COUNTER) {
+                CH_CHECK(counter_format_ok(dp), CKR_MECHANISM_PARAM_INVALID);
+                kb->ctr = dp->pValue;
+            } else {
+                CH_CHECK(dp->pValue == NULL && dp->ulValueLen == 0, CKR_MECHANISM_PARAM_INVALID);
+            }
+            iters++;
+            break;
+        case CK_SP800_108_OPTIONAL_COUNTER:
+            CH_CHECK(kb->mode != KB_COUNTER && counter_format_ok(dp), CKR_MECHANISM_PARAM_INVALID);
+            kb->ctr = dp->pValue;
+            ctrs++;
+            break;
+        case CK_SP800_108_DKM_LENGTH:
+            CH_CHECK(dkm_format_ok(dp), CKR_MECHANISM_PARAM_INVALID);
+            kb->dkm = dp->pValue;
+            dkms++;
+            break;
+        case CK_SP800_108_BYTE_ARRAY:
+            CH_CHECK(dp->pValue != NULL && dp->ulValueLen > 0, CKR_MECHANISM_PARAM_INVALID);
+            break;
+        default:
+            return CKR_MECHANISM_PARAM_INVALID;
+        }
+    }
+    CH_CHECK(iters == 1 && ctrs <= 1 && dkms <= 1, CKR_MECHANISM_PARAM_INVALID);
     return CKR_OK;
 }
 
-static CK_RV sp108_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
-                          const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
-                          struct ch_attr_list *out)
+/* Additional derived keys (PKCS#11 3.2 "Deriving Additional Keys") would each become a key
+ * object of its own, and the token makes one object per C_DeriveKey: a non-empty list is
+ * refused before anything is derived, and every phKey given reads CK_INVALID_HANDLE (none of
+ * the keys exists). The count and the pointer must agree: 0 exactly with NULL. */
+static CK_RV kb_more_keys(CK_ULONG n, CK_DERIVED_KEY_PTR more)
 {
-    (void)d;
-    struct prf f = {0};
-    size_t len, ctr_bits = 0;
+    CH_CHECK((n == 0) == (more == NULL), CKR_MECHANISM_PARAM_INVALID);
+    for (CK_ULONG i = 0; i < n; i++)
+        if (more[i].phKey != NULL)
+            *more[i].phKey = CK_INVALID_HANDLE;
+    return n == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
+}
+
+/* The parameter: CK_SP800_108_KDF_PARAMS for counter and double-pipeline mode,
+ * CK_SP800_108_FEEDBACK_KDF_PARAMS (with the optional IV) for feedback mode. */
+static CK_RV kb_param(CK_MECHANISM_TYPE type, const CK_MECHANISM *m, struct kb *kb)
+{
+    CK_SP800_108_PRF_TYPE prf;
+    CK_ULONG n_more;
+    CK_DERIVED_KEY_PTR more;
+    memset(kb, 0, sizeof(*kb));
+    CH_CHECK(m->pParameter != NULL, CKR_MECHANISM_PARAM_INVALID);
+    if (type == CKM_SP800_108_FEEDBACK_KDF) {
+        CH_CHECK(m->ulParameterLen == sizeof(CK_SP800_108_FEEDBACK_KDF_PARAMS),
+                 CKR_MECHANISM_PARAM_INVALID);
+        const CK_SP800_108_FEEDBACK_KDF_PARAMS *p = m->pParameter;
+        CH_CHECK((p->pIV == NULL) == (p->ulIVLen == 0), CKR_MECHANISM_PARAM_INVALID);
+        kb->mode = KB_FEEDBACK;
+        kb->iv = p->pIV;
+        kb->iv_len = p->ulIVLen;
+        prf = p->prfType;
+        kb->dp = p->pDataParams;
+        kb->ndp = p->ulNumberOfDataParams;
+        n_more = p->ulAdditionalDerivedKeys;
+        more = p->pAdditionalDerivedKeys;
+    } else {
+        CH_CHECK(m->ulParameterLen == sizeof(CK_SP800_108_KDF_PARAMS),
+                 CKR_MECHANISM_PARAM_INVALID);
+        const CK_SP800_108_KDF_PARAMS *p = m->pParameter;
+        kb->mode = type == CKM_SP800_108_COUNTER_KDF ? KB_COUNTER : KB_PIPELINE;
+        prf = p->prfType;
+        kb->dp = p->pDataParams;
+        kb->ndp = p->ulNumberOfDataParams;
+        n_more = p->ulAdditionalDerivedKeys;
+        more = p->pAdditionalDerivedKeys;
+    }
+    CH_CHECK(prf_of(prf, &kb->f), CKR_MECHANISM_PARAM_INVALID);
+    CH_TRY(kb_check_data(kb));
+    return kb_more_keys(n_more, more);
+}
+
+/* n = ceil(L / h) blocks and the DKM length value. The counter must not wrap: n <= 2^r - 1
+ * (SP 800-108r1 §4.1 step 2; §4.2/§4.3 also n <= 2^32 - 1 without a counter), and [L]_w must
+ * hold the value it encodes. CKR_KEY_SIZE_RANGE otherwise. */
+static CK_RV kb_sizes(const struct kb *kb, size_t len, size_t *blocks, uint64_t *dkm_bits)
+{
+    uint64_t n = (len + kb->f.out_len - 1) / kb->f.out_len, l = 0;
+    CK_ULONG r = kb->ctr != NULL ? kb->ctr->ulWidthInBits : 32;
+    CH_CHECK(n <= (UINT64_C(1) << r) - 1, CKR_KEY_SIZE_RANGE);
+    if (kb->dkm != NULL) {
+        l = kb->dkm->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS
+                ? (uint64_t)len * 8
+                : n * kb->f.out_len * 8;
+        CH_CHECK(kb->dkm->ulWidthInBits >= 64 || l < (UINT64_C(1) << kb->dkm->ulWidthInBits),
+                 CKR_KEY_SIZE_RANGE);
+    }
+    *blocks = (size_t)n;
+    *dkm_bits = l;
+    return CKR_OK;
+}
+
+/* PKCS#11 3.2 "Key Derivation Attribute Rules" of SP800-108: CKA_SENSITIVE and CKA_EXTRACTABLE
+ * that the template leaves out take the base key's values. (CKA_ALWAYS_SENSITIVE and
+ * CKA_NEVER_EXTRACTABLE follow in the token, §4.12.) */
+static CK_RV kb_inherit(const struct ch_mech_key *base, const struct ch_mech_tmpl *t,
+                        struct ch_attr_list *out)
+{
+    const void *v;
+    size_t l;
+    if (!ch_mech_tmpl_find(t, CKA_SENSITIVE, &v, &l))
+        CH_TRY(ch_attr_list_add_bool(out, CKA_SENSITIVE, key_bool(base, CKA_SENSITIVE, false)));
+    if (!ch_mech_tmpl_find(t, CKA_EXTRACTABLE, &v, &l))
+        CH_TRY(ch_attr_list_add_bool(out, CKA_EXTRACTABLE, key_bool(base, CKA_EXTRACTABLE, true)));
+    return CKR_OK;
+}
+
+static CK_RV kb_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                       const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
+                       struct ch_attr_list *out)
+{
+    struct kb kb;
+    size_t len, blocks;
+    uint64_t dkm_bits;
     CK_KEY_TYPE kt;
-    const CK_SP800_108_DKM_LENGTH_FORMAT *dkm;
     CK_RV rv;
-    CH_CHECK(m->pParameter != NULL && m->ulParameterLen == sizeof(CK_SP800_108_KDF_PARAMS),
-             CKR_MECHANISM_PARAM_INVALID);
-    const CK_SP800_108_KDF_PARAMS *p = m->pParameter;
-    f.cmac = p->prfType == CKM_AES_CMAC;
-    f.h = ch_mech_sym_hash_of(p->prfType);
-    CH_CHECK(f.cmac || f.h != CH_HASH_NONE, CKR_MECHANISM_PARAM_INVALID);
-    /* The PRF types are the HMAC mechanisms, not the bare hashes. */
-    CH_CHECK(f.cmac || (p->prfType != CKM_SHA_1 && p->prfType != CKM_SHA224 &&
-                        p->prfType != CKM_SHA256 && p->prfType != CKM_SHA384 &&
-                        p->prfType != CKM_SHA512),
-             CKR_MECHANISM_PARAM_INVALID);
-    f.out_len = f.cmac ? 16 : ch_crypto_hash_len(f.h);
-    CH_TRY(sp108_check(p, &ctr_bits, &dkm));
-    CH_CHECK(f.cmac ? base->type == CKK_AES : base->type != CKK_AES, CKR_KEY_TYPE_INCONSISTENT);
-    CH_TRY(ch_mech_sym_value(base, &f.key, &f.key_len));
+    CH_TRY(kb_param(d->type, m, &kb));
+    CH_CHECK(kb.f.cmac ? base->type == CKK_AES : base->type != CKK_AES,
+             CKR_KEY_TYPE_INCONSISTENT);
+    CH_TRY(ch_mech_sym_value(base, &kb.f.key, &kb.f.key_len));
+    /* The range C_GetMechanismInfo reports, in bits for these mechanisms. */
+    CH_CHECK(kb.f.key_len >= d->min_key / 8 && kb.f.key_len <= d->max_key / 8,
+             CKR_KEY_SIZE_RANGE);
     CH_TRY(out_len(tmpl, 0, &len, &kt));
-    size_t blocks = (len + f.out_len - 1) / f.out_len;
-    CH_CHECK(ctr_bits >= 64 || blocks < (UINT64_C(1) << ctr_bits), CKR_KEY_SIZE_RANGE);
-    uint64_t dkm_bits = 0;
-    if (dkm != NULL)
-        dkm_bits = dkm->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS
-                       ? (uint64_t)len * 8
-                       : (uint64_t)blocks * f.out_len * 8;
-    uint8_t *v = ch_secmem_alloc(blocks * f.out_len);
+    CH_TRY(kb_sizes(&kb, len, &blocks, &dkm_bits));
+    CH_TRY(kb_inherit(base, tmpl, out));
+    uint8_t *v = ch_secmem_alloc(blocks * kb.f.out_len);
     CH_CHECK(v != NULL, CKR_HOST_MEMORY);
-    for (size_t i = 0; i < blocks; i++)
-        CH_TRY_OUT(prf_block(&f, p, i + 1, dkm_bits, v + i * f.out_len));
+    CH_TRY_OUT(kb_run(&kb, blocks, dkm_bits, v));
     rv = put_key(tmpl, kt, v, len, out);
 out:
     ch_secmem_free(v);
@@ -320,15 +551,6 @@ out:
  * Not approved. They can reveal a base key's bits, so the derived key keeps the base key's
  * protection: sensitive if the base is, non-extractable if the base is (a template asking for
  * less is inconsistent). */
-
-static bool key_bool(const struct ch_mech_key *k, CK_ATTRIBUTE_TYPE t, bool dflt)
-{
-    const uint8_t *v;
-    size_t l;
-    if (!ch_mech_key_attr(k, t, &v, &l) || l != sizeof(CK_BBOOL))
-        return dflt;
-    return v[0] != CK_FALSE;
-}
 
 static CK_RV inherit(const struct ch_mech_key *base, const struct ch_mech_tmpl *t,
                      struct ch_attr_list *out)
@@ -482,7 +704,7 @@ static const struct ch_mech_ops hkdf_ops = {
 static const struct ch_mech_ops concat_key_ops = {
     .derive = concat_derive, .second_key = concat_second, .derive_with = concat_derive_with};
 static const struct ch_mech_ops simple_ops = {.derive = simple_derive};
-static const struct ch_mech_ops sp108_ops = {.derive = sp108_derive};
+static const struct ch_mech_ops kb_ops = {.derive = kb_derive};
 static const struct ch_mech_ops pbkdf2_ops = {.generate_key = pbkdf2_generate};
 
 static const struct ch_mech_desc rows[] = {
@@ -492,8 +714,14 @@ static const struct ch_mech_desc rows[] = {
      .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &hkdf_ops},
     {.type = CKM_CONCATENATE_BASE_AND_KEY, .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096,
      .approved = false, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &concat_key_ops},
-    {.type = CKM_SP800_108_COUNTER_KDF, .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096,
-     .approved = true, .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &sp108_ops},
+    /* Base key sizes in bits (PKCS#11 3.2 SP800-108): any HMAC key of 1..1024 bytes (the
+     * generic-secret range), AES-CMAC keys of 16/24/32 bytes within it. */
+#define KB_ROW(mech)                                                                               \
+    {.type = (mech), .flags = CKF_DERIVE, .min_key = 8, .max_key = 8192, .approved = true,         \
+     .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &kb_ops}
+    KB_ROW(CKM_SP800_108_COUNTER_KDF),
+    KB_ROW(CKM_SP800_108_FEEDBACK_KDF),
+    KB_ROW(CKM_SP800_108_DOUBLE_PIPELINE_KDF),
 #define SIMPLE_ROW(mech)                                                                           \
     {.type = (mech), .flags = CKF_DERIVE, .min_key = 1, .max_key = 4096, .approved = false,        \
      .key_type = CK_UNAVAILABLE_INFORMATION, .ops = &simple_ops}
