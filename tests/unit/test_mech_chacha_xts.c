@@ -723,6 +723,27 @@ static void test_chacha20_stream(void **state)
     RV(CKR_OK, F->C_EncryptUpdate(S, in, 60, out, &ol));
     ol = sizeof(out);
     RV(CKR_DATA_LEN_RANGE, F->C_EncryptUpdate(S, in, 5, out, &ol));
+    /* The original layout (64-bit nonce, 64-bit counter), from counter 2^32 - 1 so the low
+     * counter word carries into the high one after the first block. Expected value from an
+     * independent implementation of the RFC 8439 §2.3 block function (its state words 12..15
+     * set to counter low, counter high, nonce), checked against §2.4.2 first. */
+    static const char *const c64 =
+        "a3b0df5d0ea3507849538cde64b8d46247910fdc1b0526ba514c133bc7261e1001501558126856ecfd1688f6"
+        "13b6e5720cf3ede33a1569f8b0d62293c13329f1ee027d164772eeb73ff5799c7cf7e1017fe918c4ab399fa9"
+        "0855418b483247261bbe003c2fd0c026073467640d12eb21c1e9909d49c44880ec17eb7d173efc4c4a48c734"
+        "5586be752deb5e5574df1069ef70d2f46606";
+    CK_BYTE ctr8[8] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}, n8[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    CK_BYTE pt150[150], ct150[150];
+    for (int i = 0; i < 150; i++)
+        pt150[i] = (CK_BYTE)(i * 7 + 1);
+    assert_int_equal(unhex(c64, ct150, sizeof(ct150)), 150);
+    CK_CHACHA20_PARAMS p64 = {ctr8, 64, n8, 64};
+    CK_MECHANISM m64 = {CKM_CHACHA20, &p64, sizeof(p64)};
+    assert_int_equal(crypt1(&m64, k, true, pt150, 150, out, sizeof(out)), 150);
+    assert_memory_equal(out, ct150, 150);
+    memset(out, 0, sizeof(out));
+    assert_int_equal(crypt_multi(&m64, k, false, ct150, 150, out, sizeof(out)), 150);
+    assert_memory_equal(out, pt150, 150);
     /* Parameters: XChaCha20, a 96-bit nonce with a 64-bit counter, NULL. */
     CK_CHACHA20_PARAMS bad = {ctr, 64, nonce, 96};
     CK_MECHANISM bm = {CKM_CHACHA20, &bad, sizeof(bad)};
