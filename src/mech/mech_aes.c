@@ -98,7 +98,10 @@ struct aes_key {
     atomic_uint refs;
     struct ch_aes_key *k;
     pthread_mutex_t mu;
-    uint64_t ctr;         /* next CKG_GENERATE(_COUNTER) value (random start) */
+    uint64_t ctr;         /* next CKG_GENERATE value (random start: method not defined) */
+    uint64_t ctr_zero;    /* next CKG_GENERATE_COUNTER value: "the initial IV counter is
+                           * zero" (PKCS#11 3.2, AES-GCM, MessageEncrypt); kept for the key's
+                           * life in this process, so its operations never repeat an IV */
     uint64_t generated;   /* messages encrypted with an IV generated here */
 };
 
@@ -955,7 +958,7 @@ static CK_RV gen_iv(struct aes_op *op, uint8_t *iv, size_t iv_len, size_t fixed,
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* invocation limit of the key reached */
     } else {
         ak->generated++;
-        uint64_t v = ak->ctr++;
+        uint64_t v = gen == CKG_GENERATE_COUNTER ? ak->ctr_zero++ : ak->ctr++;
         for (int i = 0; i < 8; i++)
             r[GCM_MAX_IV - 1 - i] = (uint8_t)(v >> (8 * i));
     }

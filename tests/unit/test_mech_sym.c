@@ -530,6 +530,36 @@ static void msg_decrypt_check(CK_BYTE *iv, size_t iv_len, CK_BYTE *tag, const CK
     assert_int_equal(F->C_MessageDecryptFinal(S), CKR_OK);
 }
 
+/* CKG_GENERATE_COUNTER: "the initial IV counter is zero" (PKCS#11 3.2, AES-GCM
+ * MessageEncrypt), and the counter belongs to the key, so a second operation on the same key
+ * continues it instead of repeating IVs. */
+static void test_msg_counter_starts_at_zero(void **state)
+{
+    (void)state;
+    static const CK_BYTE kv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    CK_OBJECT_HANDLE k = import(CKK_AES, kv, sizeof(kv));
+    CK_MECHANISM m = {CKM_AES_GCM, NULL, 0};
+    CK_BYTE pt[16] = {0}, ct[16], tag[16];
+    for (uint64_t want = 0; want < 3; want++) {
+        CK_BYTE iv[12];
+        memset(iv, 0x5c, sizeof(iv));
+        CK_GCM_MESSAGE_PARAMS p = {iv, 12, 32, CKG_GENERATE_COUNTER, tag, 128};
+        CK_ULONG cl = sizeof(ct);
+        if (want != 1)
+            assert_int_equal(F->C_MessageEncryptInit(S, &m, k), CKR_OK);
+        assert_int_equal(F->C_EncryptMessage(S, &p, sizeof(p), NULL, 0, pt, 16, ct, &cl), CKR_OK);
+        uint64_t got = 0;
+        for (int i = 4; i < 12; i++)
+            got = got << 8 | iv[i];
+        assert_true(got == want);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(iv[i], 0x5c);
+        if (want != 0)
+            assert_int_equal(F->C_MessageEncryptFinal(S), CKR_OK);
+    }
+    assert_int_equal(F->C_DestroyObject(S, k), CKR_OK);
+}
+
 static void test_msg_generators(void **state)
 {
     (void)state;
@@ -1130,6 +1160,7 @@ int main(void)
         cmocka_unit_test(test_gcm_tag_failure), cmocka_unit_test(test_ctr_overflow),
         cmocka_unit_test(test_hmac),           cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
+        cmocka_unit_test(test_msg_counter_starts_at_zero),
         cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
         cmocka_unit_test(test_ccm),            cmocka_unit_test(test_simple_derive),
         cmocka_unit_test(test_second_key_and_hkdf_data),
