@@ -132,15 +132,16 @@ static CK_OBJECT_HANDLE hkdf_salt_key(const CK_MECHANISM *m)
 }
 
 /* ---- SP 800-108r1 key-based KDFs ------------------------------------------------------------
- * Counter mode (SP 800-108r1 §4.1), feedback mode (§4.2) and double-pipeline mode (§4.3), as
- * PKCS#11 3.2 "SP800-108 Key Derivation" defines their parameters. All three build every PRF
+ * Counter mode (SP 800-108r1 §4.1), feedback mode (§4.2) and double-pipeline mode (§4.3; §5.1-
+ * §5.3 of the 2009 edition that the PKCS#11 text cites), as PKCS#11 3.2 "SP800-108 Key
+ * Derivation" defines their parameters. All three build every PRF
  * input the same way, the CK_PRF_DATA_PARAM pieces concatenated in order ("Constructing PRF
  * Input Data"); they differ only in what stands at the iteration variable's place:
  *   counter:          K(i) = PRF(K_I, ... [i]_r ...)                    (the counter itself)
  *   feedback:         K(i) = PRF(K_I, ... K(i-1) ... [[i]_r] ...),      K(0) = IV (may be empty)
  *   double pipeline:  A(i) = PRF(K_I, A(i-1)),  A(0) = the pieces without the iteration
  *                     variable and the counter;  K(i) = PRF(K_I, ... A(i) ... [[i]_r] ...)
- * and the result is the leftmost L bits of K(1) || K(2) || ... (§4, step 5/6). */
+ * and the result is the leftmost L bits of K(1) || K(2) || ... || K(n). */
 
 enum kb_mode { KB_COUNTER, KB_FEEDBACK, KB_PIPELINE };
 
@@ -153,17 +154,27 @@ struct prf {
     size_t out_len; /* h of SP 800-108r1, in bytes */
 };
 
-/* The mechanism parameter, from whichever of the two structures carried it. */
+/* The mechanism parameter, from whichever of the two structures carried it. What decides
+ * lengths and control flow is copied once (the data-parameter array and the formats), so an
+ * application thread rewriting its parameter during the call cannot make a checked value
+ * unchecked; byte arrays and the IV are read in place. Release with kb_clear. */
 struct kb {
     enum kb_mode mode;
     struct prf f;
-    const CK_PRF_DATA_PARAM *dp;
+    CK_PRF_DATA_PARAM *dp; /* our copy of the array */
     size_t ndp;
     const uint8_t *iv; /* feedback: K(0); NULL when empty */
     size_t iv_len;
-    const CK_SP800_108_COUNTER_FORMAT *ctr;    /* encoding of [i]_r; NULL: no counter */
-    const CK_SP800_108_DKM_LENGTH_FORMAT *dkm; /* encoding of [L]; NULL: no DKM length */
+    bool has_ctr, has_dkm;
+    CK_SP800_108_COUNTER_FORMAT ctr;    /* encoding of [i]_r */
+    CK_SP800_108_DKM_LENGTH_FORMAT dkm; /* encoding of [L] */
 };
+
+static void kb_clear(struct kb *kb)
+{
+    free(kb->dp);
+    kb->dp = NULL;
+}
 
 static bool prf_of(CK_SP800_108_PRF_TYPE t, struct prf *f)
 {
@@ -257,18 +268,18 @@ static CK_RV kb_prf(const struct kb *kb, const struct kb_round *r, uint64_t dkm_
         case CK_SP800_108_ITERATION_VARIABLE:
             if (kb->mode == KB_COUNTER)
                 rv = prf_put(&run, enc,
-                             put_uint(enc, r->i, kb->ctr->ulWidthInBits, kb->ctr->bLittleEndian));
+                             put_uint(enc, r->i, kb->ctr.ulWidthInBits, kb->ctr.bLittleEndian));
             else if (!r->fixed_only)
                 rv = prf_put(&run, r->chain, r->chain_len);
             break;
         case CK_SP800_108_OPTIONAL_COUNTER:
             if (!r->fixed_only)
                 rv = prf_put(&run, enc,
-                             put_uint(enc, r->i, kb->ctr->ulWidthInBits, kb->ctr->bLittleEndian));
+                             put_uint(enc, r->i, kb->ctr.ulWidthInBits, kb->ctr.bLittleEndian));
             break;
         case CK_SP800_108_DKM_LENGTH:
             rv = prf_put(&run, enc,
-                         put_uint(enc, dkm_bits, kb->dkm->ulWidthInBits, kb->dkm->bLittleEndian));
+                         put_uint(enc, dkm_bits, kb->dkm.ulWidthInBits, kb->dkm.bLittleEndian));
             break;
         default: /* CK_SP800_108_BYTE_ARRAY */
             rv = prf_put(&run, dp->pValue, dp->ulValueLen);
@@ -278,7 +289,7 @@ static CK_RV kb_prf(const struct kb *kb, const struct kb_round *r, uint64_t dkm_
     return prf_finish(&run, rv, out);
 }
 
-/* `blocks` PRF outputs of kb->f.out_len bytes each to v (SP 800-108r1 §4.1-§4.3 step 4). */
+/* K(1) .. K(blocks), kb->f.out_len bytes each, to v (the loops of SP 800-108r1 §4.1-§4.3). */
 static CK_RV kb_run(const struct kb *kb, size_t blocks, uint64_t dkm_bits, uint8_t *v)
 {
     const size_t h = kb->f.out_len;
@@ -314,20 +325,22 @@ out:
     return rv;
 }
 
-static bool counter_format_ok(const CK_PRF_DATA_PARAM *dp)
+/* Copy the counter format out of dp and check the copy. */
+static bool counter_format(const CK_PRF_DATA_PARAM *dp, CK_SP800_108_COUNTER_FORMAT *cf)
 {
-    if (dp->pValue == NULL || dp->ulValueLen != sizeof(CK_SP800_108_COUNTER_FORMAT))
+    if (dp->pValue == NULL || dp->ulValueLen != sizeof(*cf))
         return false;
-    const CK_SP800_108_COUNTER_FORMAT *cf = dp->pValue;
+    memcpy(cf, dp->pValue, sizeof(*cf));
     /* r <= 32 (SP 800-108r1 §4), in whole bytes. */
     return cf->ulWidthInBits >= 8 && cf->ulWidthInBits <= 32 && cf->ulWidthInBits % 8 == 0;
 }
 
-static bool dkm_format_ok(const CK_PRF_DATA_PARAM *dp)
+/* Copy the DKM length format out of dp and check the copy. */
+static bool dkm_format(const CK_PRF_DATA_PARAM *dp, CK_SP800_108_DKM_LENGTH_FORMAT *lf)
 {
-    if (dp->pValue == NULL || dp->ulValueLen != sizeof(CK_SP800_108_DKM_LENGTH_FORMAT))
+    if (dp->pValue == NULL || dp->ulValueLen != sizeof(*lf))
         return false;
-    const CK_SP800_108_DKM_LENGTH_FORMAT *lf = dp->pValue;
+    memcpy(lf, dp->pValue, sizeof(*lf));
     return lf->ulWidthInBits >= 8 && lf->ulWidthInBits <= 64 && lf->ulWidthInBits % 8 == 0 &&
            (lf->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS ||
             lf->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS);
@@ -341,27 +354,27 @@ static bool dkm_format_ok(const CK_PRF_DATA_PARAM *dp)
 static CK_RV kb_check_data(struct kb *kb)
 {
     size_t iters = 0, ctrs = 0, dkms = 0;
-    CH_CHECK(kb->ndp > 0 && kb->dp != NULL, CKR_MECHANISM_PARAM_INVALID);
     for (size_t j = 0; j < kb->ndp; j++) {
         const CK_PRF_DATA_PARAM *dp = &kb->dp[j];
         switch (dp->type) {
         case CK_SP800_108_ITERATION_VARIABLE:
             if (kb->mode == KB_COUNTER) {
-                CH_CHECK(counter_format_ok(dp), CKR_MECHANISM_PARAM_INVALID);
-                kb->ctr = dp->pValue;
+                CH_CHECK(counter_format(dp, &kb->ctr), CKR_MECHANISM_PARAM_INVALID);
+                kb->has_ctr = true;
             } else {
                 CH_CHECK(dp->pValue == NULL && dp->ulValueLen == 0, CKR_MECHANISM_PARAM_INVALID);
             }
             iters++;
             break;
         case CK_SP800_108_OPTIONAL_COUNTER:
-            CH_CHECK(kb->mode != KB_COUNTER && counter_format_ok(dp), CKR_MECHANISM_PARAM_INVALID);
-            kb->ctr = dp->pValue;
+            CH_CHECK(kb->mode != KB_COUNTER && counter_format(dp, &kb->ctr),
+                     CKR_MECHANISM_PARAM_INVALID);
+            kb->has_ctr = true;
             ctrs++;
             break;
         case CK_SP800_108_DKM_LENGTH:
-            CH_CHECK(dkm_format_ok(dp), CKR_MECHANISM_PARAM_INVALID);
-            kb->dkm = dp->pValue;
+            CH_CHECK(dkm_format(dp, &kb->dkm), CKR_MECHANISM_PARAM_INVALID);
+            kb->has_dkm = true;
             dkms++;
             break;
         case CK_SP800_108_BYTE_ARRAY:
@@ -389,41 +402,45 @@ static CK_RV kb_more_keys(CK_ULONG n, CK_DERIVED_KEY_PTR more)
 }
 
 /* The parameter: CK_SP800_108_KDF_PARAMS for counter and double-pipeline mode,
- * CK_SP800_108_FEEDBACK_KDF_PARAMS (with the optional IV) for feedback mode. */
+ * CK_SP800_108_FEEDBACK_KDF_PARAMS (with the optional IV) for feedback mode. On success kb
+ * owns a copy of the data-parameter array (kb_clear); on failure it owns nothing. */
 static CK_RV kb_param(CK_MECHANISM_TYPE type, const CK_MECHANISM *m, struct kb *kb)
 {
-    CK_SP800_108_PRF_TYPE prf;
-    CK_ULONG n_more;
-    CK_DERIVED_KEY_PTR more;
+    CK_SP800_108_FEEDBACK_KDF_PARAMS p; /* the counter/pipeline structure's fields, plus IV */
+    CK_RV rv;
     memset(kb, 0, sizeof(*kb));
+    memset(&p, 0, sizeof(p));
     CH_CHECK(m->pParameter != NULL, CKR_MECHANISM_PARAM_INVALID);
     if (type == CKM_SP800_108_FEEDBACK_KDF) {
-        CH_CHECK(m->ulParameterLen == sizeof(CK_SP800_108_FEEDBACK_KDF_PARAMS),
-                 CKR_MECHANISM_PARAM_INVALID);
-        const CK_SP800_108_FEEDBACK_KDF_PARAMS *p = m->pParameter;
-        CH_CHECK((p->pIV == NULL) == (p->ulIVLen == 0), CKR_MECHANISM_PARAM_INVALID);
+        CH_CHECK(m->ulParameterLen == sizeof(p), CKR_MECHANISM_PARAM_INVALID);
+        memcpy(&p, m->pParameter, sizeof(p));
+        CH_CHECK((p.pIV == NULL) == (p.ulIVLen == 0), CKR_MECHANISM_PARAM_INVALID);
         kb->mode = KB_FEEDBACK;
-        kb->iv = p->pIV;
-        kb->iv_len = p->ulIVLen;
-        prf = p->prfType;
-        kb->dp = p->pDataParams;
-        kb->ndp = p->ulNumberOfDataParams;
-        n_more = p->ulAdditionalDerivedKeys;
-        more = p->pAdditionalDerivedKeys;
+        kb->iv = p.pIV;
+        kb->iv_len = p.ulIVLen;
     } else {
-        CH_CHECK(m->ulParameterLen == sizeof(CK_SP800_108_KDF_PARAMS),
-                 CKR_MECHANISM_PARAM_INVALID);
-        const CK_SP800_108_KDF_PARAMS *p = m->pParameter;
+        CK_SP800_108_KDF_PARAMS q;
+        CH_CHECK(m->ulParameterLen == sizeof(q), CKR_MECHANISM_PARAM_INVALID);
+        memcpy(&q, m->pParameter, sizeof(q));
         kb->mode = type == CKM_SP800_108_COUNTER_KDF ? KB_COUNTER : KB_PIPELINE;
-        prf = p->prfType;
-        kb->dp = p->pDataParams;
-        kb->ndp = p->ulNumberOfDataParams;
-        n_more = p->ulAdditionalDerivedKeys;
-        more = p->pAdditionalDerivedKeys;
+        p.prfType = q.prfType;
+        p.ulNumberOfDataParams = q.ulNumberOfDataParams;
+        p.pDataParams = q.pDataParams;
+        p.ulAdditionalDerivedKeys = q.ulAdditionalDerivedKeys;
+        p.pAdditionalDerivedKeys = q.pAdditionalDerivedKeys;
     }
-    CH_CHECK(prf_of(prf, &kb->f), CKR_MECHANISM_PARAM_INVALID);
-    CH_TRY(kb_check_data(kb));
-    return kb_more_keys(n_more, more);
+    CH_CHECK(prf_of(p.prfType, &kb->f), CKR_MECHANISM_PARAM_INVALID);
+    CH_CHECK(p.ulNumberOfDataParams > 0 && p.pDataParams != NULL, CKR_MECHANISM_PARAM_INVALID);
+    kb->dp = calloc(p.ulNumberOfDataParams, sizeof(*kb->dp));
+    CH_CHECK(kb->dp != NULL, CKR_HOST_MEMORY);
+    memcpy(kb->dp, p.pDataParams, p.ulNumberOfDataParams * sizeof(*kb->dp));
+    kb->ndp = p.ulNumberOfDataParams;
+    CH_TRY_OUT(kb_check_data(kb));
+    CH_TRY_OUT(kb_more_keys(p.ulAdditionalDerivedKeys, p.pAdditionalDerivedKeys));
+    return CKR_OK;
+out:
+    kb_clear(kb);
+    return rv;
 }
 
 /* n = ceil(L / h) blocks and the DKM length value. The counter must not wrap: n <= 2^r - 1
@@ -432,13 +449,13 @@ static CK_RV kb_param(CK_MECHANISM_TYPE type, const CK_MECHANISM *m, struct kb *
 static CK_RV kb_sizes(const struct kb *kb, size_t len, size_t *blocks, uint64_t *dkm_bits)
 {
     uint64_t n = (len + kb->f.out_len - 1) / kb->f.out_len, l = 0;
-    CK_ULONG r = kb->ctr != NULL ? kb->ctr->ulWidthInBits : 32;
+    CK_ULONG r = kb->has_ctr ? kb->ctr.ulWidthInBits : 32;
     CH_CHECK(n <= (UINT64_C(1) << r) - 1, CKR_KEY_SIZE_RANGE);
-    if (kb->dkm != NULL) {
-        l = kb->dkm->dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS
+    if (kb->has_dkm) {
+        l = kb->dkm.dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS
                 ? (uint64_t)len * 8
                 : n * kb->f.out_len * 8;
-        CH_CHECK(kb->dkm->ulWidthInBits >= 64 || l < (UINT64_C(1) << kb->dkm->ulWidthInBits),
+        CH_CHECK(kb->dkm.ulWidthInBits >= 64 || l < (UINT64_C(1) << kb->dkm.ulWidthInBits),
                  CKR_KEY_SIZE_RANGE);
     }
     *blocks = (size_t)n;
@@ -469,23 +486,25 @@ static CK_RV kb_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     size_t len, blocks;
     uint64_t dkm_bits;
     CK_KEY_TYPE kt;
+    uint8_t *v = NULL;
     CK_RV rv;
     CH_TRY(kb_param(d->type, m, &kb));
-    CH_CHECK(kb.f.cmac ? base->type == CKK_AES : base->type != CKK_AES,
-             CKR_KEY_TYPE_INCONSISTENT);
-    CH_TRY(ch_mech_sym_value(base, &kb.f.key, &kb.f.key_len));
+    CH_CHECK_OUT(kb.f.cmac ? base->type == CKK_AES : base->type != CKK_AES,
+                 CKR_KEY_TYPE_INCONSISTENT);
+    CH_TRY_OUT(ch_mech_sym_value(base, &kb.f.key, &kb.f.key_len));
     /* The range C_GetMechanismInfo reports, in bits for these mechanisms. */
-    CH_CHECK(kb.f.key_len >= d->min_key / 8 && kb.f.key_len <= d->max_key / 8,
-             CKR_KEY_SIZE_RANGE);
-    CH_TRY(out_len(tmpl, 0, &len, &kt));
-    CH_TRY(kb_sizes(&kb, len, &blocks, &dkm_bits));
-    CH_TRY(kb_inherit(base, tmpl, out));
-    uint8_t *v = ch_secmem_alloc(blocks * kb.f.out_len);
-    CH_CHECK(v != NULL, CKR_HOST_MEMORY);
+    CH_CHECK_OUT(kb.f.key_len >= d->min_key / 8 && kb.f.key_len <= d->max_key / 8,
+                 CKR_KEY_SIZE_RANGE);
+    CH_TRY_OUT(out_len(tmpl, 0, &len, &kt));
+    CH_TRY_OUT(kb_sizes(&kb, len, &blocks, &dkm_bits));
+    CH_TRY_OUT(kb_inherit(base, tmpl, out));
+    v = ch_secmem_alloc(blocks * kb.f.out_len);
+    CH_CHECK_OUT(v != NULL, CKR_HOST_MEMORY);
     CH_TRY_OUT(kb_run(&kb, blocks, dkm_bits, v));
     rv = put_key(tmpl, kt, v, len, out);
 out:
     ch_secmem_free(v);
+    kb_clear(&kb);
     return rv;
 }
 
