@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fips/fips.h"
+#include "mech/mech_internal.h"
 #include "mech/mech_sym.h"
 #include "util/ch_ct.h"
 #include "util/ch_secmem.h"
@@ -105,11 +106,6 @@ struct aes_key {
     uint64_t generated;   /* messages encrypted with an IV generated here */
 };
 
-struct aes_cache {
-    struct ch_mech_cache base;
-    struct aes_key *ak;
-};
-
 static struct aes_key *ak_ref(struct aes_key *a)
 {
     atomic_fetch_add(&a->refs, 1);
@@ -123,12 +119,6 @@ static void ak_free(struct aes_key *a)
     ch_crypto_aes_key_free(a->k);
     pthread_mutex_destroy(&a->mu);
     free(a);
-}
-
-static void aes_cache_free(struct ch_mech_cache *c)
-{
-    ak_free(((struct aes_cache *)c)->ak);
-    free(c);
 }
 
 static CK_RV ak_build(const struct ch_mech_key *key, struct aes_key **out)
@@ -166,35 +156,31 @@ out:
     return rv;
 }
 
+static void *ak_ref_v(void *a)
+{
+    return ak_ref(a);
+}
+
+static void ak_free_v(void *a)
+{
+    ak_free(a);
+}
+
+static const struct ch_mech_shared_type ak_type = {ak_ref_v, ak_free_v};
+
+static CK_RV ak_build_v(const struct ch_mech_key *key, void **out)
+{
+    struct aes_key *a = NULL;
+    CK_RV rv = ak_build(key, &a);
+    *out = a;
+    return rv;
+}
+
 /* The key object's aes_key from its cache slot (built and installed on first use). */
 static CK_RV ak_get(const struct ch_mech_key *key, struct aes_key **out)
 {
-    pthread_mutex_t *mu = key->cache_lock;
-    struct aes_key *a = NULL;
-    if (key->cache != NULL && mu != NULL) {
-        pthread_mutex_lock(mu);
-        if (*key->cache != NULL && (*key->cache)->free == aes_cache_free)
-            a = ak_ref(((struct aes_cache *)*key->cache)->ak);
-        pthread_mutex_unlock(mu);
-        if (a != NULL) {
-            *out = a;
-            return CKR_OK;
-        }
-    }
-    CH_TRY(ak_build(key, &a));
-    if (key->cache != NULL && mu != NULL) {
-        struct aes_cache *ac;
-        pthread_mutex_lock(mu);
-        if (*key->cache == NULL && (ac = calloc(1, sizeof(*ac))) != NULL) {
-            ac->base.free = aes_cache_free;
-            ac->ak = ak_ref(a);
-            *key->cache = &ac->base;
-        } else if (*key->cache != NULL && (*key->cache)->free == aes_cache_free) {
-            ak_free(a);
-            a = ak_ref(((struct aes_cache *)*key->cache)->ak);
-        }
-        pthread_mutex_unlock(mu);
-    }
+    void *a;
+    CH_TRY(ch_mech_shared_get(key, &ak_type, ak_build_v, &a));
     *out = a;
     return CKR_OK;
 }

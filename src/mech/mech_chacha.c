@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mech/mech_internal.h"
 #include "mech/mech_sym.h"
 #include "util/ch_ct.h"
 #include "util/ch_wipe.h"
@@ -105,46 +106,36 @@ static CK_RV aead_params(struct cc_op *op, const void *p, size_t pl)
 /* ---- the per-key state: the key with its prepared contexts, in the key object's cache slot,
  * so an operation neither copies the key nor fetches the cipher again. */
 
-struct cc_cache {
-    struct ch_mech_cache base;
-    struct ch_chacha_key *k;
-};
-
-static void cc_cache_free(struct ch_mech_cache *c)
+static void *cck_ref(void *k)
 {
-    ch_crypto_chacha_key_free(((struct cc_cache *)c)->k);
-    free(c);
+    return ch_crypto_chacha_key_ref(k);
 }
 
-/* A reference to the key object's ch_chacha_key (built from v and installed on first use). */
-static CK_RV key_get(const struct ch_mech_key *key, const uint8_t *v, struct ch_chacha_key **out)
+static void cck_free(void *k)
 {
-    pthread_mutex_t *mu = key->cache_lock;
+    ch_crypto_chacha_key_free(k);
+}
+
+static const struct ch_mech_shared_type cck_type = {cck_ref, cck_free};
+
+static CK_RV cck_build(const struct ch_mech_key *key, void **out)
+{
+    const uint8_t *v;
+    size_t vl;
     struct ch_chacha_key *k = NULL;
-    if (key->cache != NULL && mu != NULL) {
-        pthread_mutex_lock(mu);
-        if (*key->cache != NULL && (*key->cache)->free == cc_cache_free)
-            k = ch_crypto_chacha_key_ref(((struct cc_cache *)*key->cache)->k);
-        pthread_mutex_unlock(mu);
-        if (k != NULL) {
-            *out = k;
-            return CKR_OK;
-        }
-    }
+    *out = NULL;
+    CH_TRY(ch_mech_sym_value(key, &v, &vl));
+    CH_CHECK(vl == CH_CHACHA_KEY_LEN, CKR_KEY_SIZE_RANGE);
     CH_TRY(ch_crypto_chacha_key_new(v, &k));
-    if (key->cache != NULL && mu != NULL) {
-        struct cc_cache *cc;
-        pthread_mutex_lock(mu);
-        if (*key->cache == NULL && (cc = calloc(1, sizeof(*cc))) != NULL) {
-            cc->base.free = cc_cache_free;
-            cc->k = ch_crypto_chacha_key_ref(k);
-            *key->cache = &cc->base;
-        } else if (*key->cache != NULL && (*key->cache)->free == cc_cache_free) {
-            ch_crypto_chacha_key_free(k); /* another session installed one meanwhile */
-            k = ch_crypto_chacha_key_ref(((struct cc_cache *)*key->cache)->k);
-        }
-        pthread_mutex_unlock(mu);
-    }
+    *out = k;
+    return CKR_OK;
+}
+
+/* A reference to the key object's ch_chacha_key (built and installed on first use). */
+static CK_RV key_get(const struct ch_mech_key *key, struct ch_chacha_key **out)
+{
+    void *k;
+    CH_TRY(ch_mech_shared_get(key, &cck_type, cck_build, &k));
     *out = k;
     return CKR_OK;
 }
@@ -186,7 +177,7 @@ static CK_RV cc_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const C
         CH_TRY_OUT(stream_params(op, m->pParameter, m->ulParameterLen));
     else if (!msg) /* message parameters come with each message */
         CH_TRY_OUT(aead_params(op, m->pParameter, m->ulParameterLen));
-    CH_TRY_OUT(key_get(key, v, &op->key));
+    CH_TRY_OUT(key_get(key, &op->key));
     *out = &op->base;
     return CKR_OK;
 out:

@@ -18,6 +18,21 @@ struct ch_mech_family {
     CK_RV (*import_pkcs8)(const uint8_t *der, size_t len, struct ch_attr_list *out);
 };
 
+/* A reference-counted object kept in a key object's cache slot (mech_cache.c). `ref` adds a
+ * reference and returns the object, `unref` drops one. */
+struct ch_mech_shared_type {
+    void *(*ref)(void *obj);
+    void (*unref)(void *obj);
+};
+
+/* A new reference to the key's cached object of `type`; on a miss `build` makes one (its
+ * reference goes to the caller) and it is installed in the slot if the slot is free. Keys
+ * without a cache slot get a fresh object every time. */
+CH_MUST_CHECK CK_RV ch_mech_shared_get(const struct ch_mech_key *key,
+                                       const struct ch_mech_shared_type *type,
+                                       CK_RV (*build)(const struct ch_mech_key *key, void **out),
+                                       void **out);
+
 /* One per family file. */
 extern const struct ch_mech_family ch_mech_family_digest;
 
