@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* src/mech/mech_pk.c and src/crypto/crypto_pkey.c below the PKCS#11 layer: the PKCS#8 key
  * hooks (what C_WrapKey / C_UnwrapKey of private keys use) for every key type including X448,
- * damaged encodings, the CKA_EC_PARAMS / CKA_EC_POINT decoders, and the per-key cache (built
- * once, shared by reference). */
+ * damaged encodings, the CKA_EC_PARAMS / CKA_EC_POINT decoders, the per-key cache (built
+ * once, shared by reference), EC public keys made from the per-curve templates, the
+ * key-agreement pairwise test, the SP 800-56C one-step KDF and the ECDSA r || s <-> DER code. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,10 +240,158 @@ static void test_spki_encoding(void **state)
     }
 }
 
+/* P-256 public keys made from the curve template: a compressed point comes back uncompressed,
+ * the cached point equals OpenSSL's own encoding of the key, bad points are refused. */
+static const uint8_t p256_g[65] = {
+    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4,
+    0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8,
+    0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a,
+    0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40,
+    0x68, 0x37, 0xbf, 0x51, 0xf5};
+
+static void test_ec_public_from_template(void **state)
+{
+    (void)state;
+    uint8_t gc[33], got[65], again[65];
+    gc[0] = (uint8_t)(0x02 | (p256_g[64] & 1));
+    memcpy(gc + 1, p256_g + 1, 32);
+    struct ch_pkey *k = NULL;
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P256, gc, 33, NULL, 0, &k), CKR_OK);
+    size_t n = sizeof(got), m = sizeof(again);
+    assert_int_equal(ch_crypto_pkey_get(k, CH_PKC_EC_POINT, got, &n), CKR_OK);
+    assert_int_equal(n, 65);
+    assert_memory_equal(got, p256_g, 65);
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k->pk, "encoded-pub-key", again, m, &m), 1);
+    assert_int_equal(m, 65);
+    assert_memory_equal(again, p256_g, 65);
+    assert_false(ch_crypto_pkey_is_private(k));
+    assert_int_equal(ch_crypto_pkey_check(k), CKR_OK);
+    ch_crypto_pkey_free(k);
+    /* Off the curve, a coordinate >= p, an x without a point, a 0x00 prefix, a P-384 length. */
+    uint8_t bad[65];
+    memcpy(bad, p256_g, 65);
+    bad[64] ^= 1;
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P256, bad, 65, NULL, 0, &k),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_null(k);
+    memset(bad + 1, 0xff, 32); /* x = 2^256 - 1 > p */
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P256, bad, 65, NULL, 0, &k),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    gc[32] ^= 2; /* x^3 - 3x + b is not a square for this x */
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P256, gc, 33, NULL, 0, &k),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    memcpy(bad, p256_g, 65);
+    bad[0] = 0x00;
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P256, bad, 65, NULL, 0, &k),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P384, p256_g, 65, NULL, 0, &k),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+}
+
+/* The key-agreement pairwise test: passes for generated keys and for d = 1 with Q = G, fails
+ * when the point does not belong to the scalar (d = 2 with Q = G). */
+static void test_pct_agreement(void **state)
+{
+    (void)state;
+    for (int c = CH_CURVE_P256; c <= CH_CURVE_P521; c++) {
+        struct ch_pkey *k = NULL;
+        assert_int_equal(ch_crypto_pkey_generate(CH_PK_EC, (enum ch_curve)c, 0, NULL, 0, &k),
+                         CKR_OK);
+        assert_int_equal(ch_crypto_pkey_pct_agreement(k), CKR_OK);
+        assert_int_equal(ch_crypto_pkey_pct(k), CKR_OK);
+        ch_crypto_pkey_free(k);
+    }
+    struct ch_pkey *k = NULL;
+    uint8_t d[32] = {0};
+    d[31] = 1;
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P256, p256_g, 65, d, 32, &k), CKR_OK);
+    assert_int_equal(ch_crypto_pkey_pct_agreement(k), CKR_OK);
+    ch_crypto_pkey_free(k);
+    d[31] = 2;
+    assert_int_equal(ch_crypto_pkey_ec_new(CH_CURVE_P256, p256_g, 65, d, 32, &k), CKR_OK);
+    assert_int_equal(ch_crypto_pkey_pct_agreement(k), CKR_GENERAL_ERROR);
+    assert_int_equal(ch_crypto_pkey_pct(k), CKR_GENERAL_ERROR); /* signature won't verify */
+    ch_crypto_pkey_free(k);
+    /* X25519 falls back to its recomputation. */
+    assert_int_equal(ch_crypto_pkey_generate(CH_PK_X25519, CH_CURVE_NONE, 0, NULL, 0, &k), CKR_OK);
+    assert_int_equal(ch_crypto_pkey_pct_agreement(k), CKR_OK);
+    ch_crypto_pkey_free(k);
+}
+
+/* ch_crypto_sskdf against `openssl kdf -keylen 48 -kdfopt digest:SHA2-256 -kdfopt hexkey:<Gx>
+ * -kdfopt hexinfo:437261746f6e SSKDF` (OpenSSL 3.0.22), and its argument checks. */
+static void test_sskdf(void **state)
+{
+    (void)state;
+    static const uint8_t want[48] = {
+        0x9d, 0xc2, 0xd8, 0x9b, 0x70, 0x4a, 0x38, 0xd6, 0xa7, 0x30, 0x74, 0x4c,
+        0xcc, 0xf8, 0x86, 0x38, 0x20, 0x55, 0xb7, 0x3e, 0x36, 0x01, 0xfd, 0xd7,
+        0x4e, 0xc5, 0xad, 0xe8, 0xdc, 0xac, 0x0e, 0x94, 0x01, 0xab, 0x64, 0xdb,
+        0x74, 0x0e, 0x64, 0x86, 0xaf, 0x57, 0x21, 0x7c, 0xab, 0x8b, 0xb2, 0x85};
+    uint8_t out[48];
+    assert_int_equal(ch_crypto_sskdf(CH_HASH_SHA256, p256_g + 1, 32, (const uint8_t *)"Craton", 6,
+                                     out, sizeof(out)),
+                     CKR_OK);
+    assert_memory_equal(out, want, 48);
+    assert_int_equal(ch_crypto_sskdf(CH_HASH_SHA256, p256_g + 1, 32, NULL, 0, out, 20), CKR_OK);
+    assert_memory_not_equal(out, want, 20);
+    assert_int_equal(ch_crypto_sskdf(CH_HASH_NONE, p256_g + 1, 32, NULL, 0, out, 20),
+                     CKR_MECHANISM_PARAM_INVALID);
+    assert_int_equal(ch_crypto_sskdf(CH_HASH_SHA256, p256_g + 1, 0, NULL, 0, out, 20),
+                     CKR_ARGUMENTS_BAD);
+    assert_int_equal(ch_crypto_sskdf(CH_HASH_SHA256, p256_g + 1, 32, NULL, 3, out, 20),
+                     CKR_ARGUMENTS_BAD);
+}
+
+/* ECDSA r || s with leading zero bytes and top bits set survive the direct DER conversions:
+ * many signatures, each verified, and a flipped one refused. */
+static void test_ecdsa_rs(void **state)
+{
+    (void)state;
+    for (int c = CH_CURVE_P256; c <= CH_CURVE_P521; c++) {
+        struct ch_pkey *k = NULL;
+        struct ch_pk_params p = {.pad = CH_PAD_NONE};
+        uint8_t h[32] = {7}, sig[132];
+        assert_int_equal(ch_crypto_pkey_generate(CH_PK_EC, (enum ch_curve)c, 0, NULL, 0, &k),
+                         CKR_OK);
+        size_t ol = ch_crypto_pkey_size(k) / 2;
+        bool lead0 = false, top1 = false;
+        for (int i = 0; i < 150 && !(lead0 && (top1 || c == CH_CURVE_P521)); i++) {
+            size_t sl = sizeof(sig);
+            h[1] = (uint8_t)i;
+            assert_int_equal(ch_crypto_pkey_sign(k, &p, h, sizeof(h), sig, &sl), CKR_OK);
+            assert_int_equal(sl, 2 * ol);
+            assert_int_equal(ch_crypto_pkey_verify(k, &p, h, sizeof(h), sig, sl), CKR_OK);
+            lead0 |= sig[0] == 0 || sig[ol] == 0;
+            top1 |= (sig[0] & 0x80) != 0 || (sig[ol] & 0x80) != 0;
+            sig[sl - 1] ^= 1;
+            assert_int_equal(ch_crypto_pkey_verify(k, &p, h, sizeof(h), sig, sl),
+                             CKR_SIGNATURE_INVALID);
+        }
+        /* Only the certain cases are asserted: a P-256/384 value has a top bit set with
+         * probability 1/2 (P-521's top byte is 0 or 1: never), and a P-521 value a zero top
+         * byte with probability 1/2, per signature; a zero byte on the other curves is rarer
+         * (1/256 per value) and exercised when it occurs. */
+        if (c != CH_CURVE_P521)
+            assert_true(top1);
+        else
+            assert_true(lead0);
+        /* r = 0 and s = 0 encode (02 01 00) and are refused by the verification. */
+        memset(sig, 0, sizeof(sig));
+        assert_int_equal(ch_crypto_pkey_verify(k, &p, h, sizeof(h), sig, 2 * ol),
+                         CKR_SIGNATURE_INVALID);
+        ch_crypto_pkey_free(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spki_encoding),
+        cmocka_unit_test(test_ec_public_from_template),
+        cmocka_unit_test(test_pct_agreement),
+        cmocka_unit_test(test_sskdf),
+        cmocka_unit_test(test_ecdsa_rs),
         cmocka_unit_test(test_pkcs8_rsa),
         cmocka_unit_test(test_pkcs8_ec),
         cmocka_unit_test(test_pkcs8_edwards_montgomery),
