@@ -678,8 +678,9 @@ CK_RV ch_crypto_pkey_check(const struct ch_pkey *k)
             goto out;
         }
     } else if (k->type == CH_PK_EC) {
-        /* The public point was fully validated when built; a private scalar in [1, n-1] and,
-         * when both are present, Q = d*G. */
+        /* The public point was validated when built (ec_point_valid: partial validation,
+         * which for these cofactor-1 curves leaves nothing for the full check to find); here a
+         * private scalar in [1, n-1] and, when both are present, Q = d*G. */
         if (k->priv && EVP_PKEY_private_check(c) != 1)
             goto out;
         size_t n = 0;
