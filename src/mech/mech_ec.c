@@ -175,7 +175,9 @@ static CK_RV ecdh_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     CH_CHECK_OUT(ch_mech_pk_point(t, ch_crypto_pkey_curve(k), prm.pPublicData,
                                   prm.ulPublicDataLen, &raw, &rl),
                  CKR_MECHANISM_PARAM_INVALID);
-    /* The peer's public key: fully validated (SP 800-56A §5.6.2.3.3) as it is built. */
+    /* The peer's public key, validated as it is built: SP 800-56A §5.6.2.3.4 partial
+     * validation for the prime curves (cofactor 1: nothing left for the full check's n*Q);
+     * X25519/X448 need none (RFC 7748 §6: the all-zero result is refused at derivation). */
     rv = t == CH_PK_EC ? ch_crypto_pkey_ec_new(ch_crypto_pkey_curve(k), raw, rl, NULL, 0, &peer)
                        : ch_crypto_pkey_raw_new(t, raw, rl, NULL, 0, &peer);
     CH_CHECK_OUT(rv == CKR_OK || rv == CKR_HOST_MEMORY, CKR_MECHANISM_PARAM_INVALID);
