@@ -92,8 +92,10 @@ void ch_crypto_pkey_free(struct ch_pkey *k)
 {
     if (k == NULL || __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
-    for (size_t i = 0; i < CH_PKT_COUNT_; i++)
+    for (size_t i = 0; i < CH_PKT_COUNT_; i++) {
         EVP_PKEY_CTX_free(k->tmpl[i]);
+        EVP_PKEY_CTX_free(k->conf[i]);
+    }
     EVP_MD_CTX_free(k->ed[0]);
     EVP_MD_CTX_free(k->ed[1]);
     EVP_PKEY_free(k->pk); /* private parts cleansed by OpenSSL's key management */

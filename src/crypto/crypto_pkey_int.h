@@ -26,6 +26,10 @@ struct ch_pkey {
     pthread_mutex_t lock; /* guards the lazily made templates below */
     EVP_PKEY_CTX *tmpl[CH_PKT_COUNT_];
     EVP_MD_CTX *ed[2]; /* EdDSA DigestSign / DigestVerify templates */
+    /* RSA: per template, a copy set up (padding, hashes, salt) for the parameters of the last
+     * operation, conf_p (label NULL; never kept with an OAEP label). Under lock. */
+    EVP_PKEY_CTX *conf[CH_PKT_COUNT_];
+    struct ch_pk_params conf_p[CH_PKT_COUNT_];
     /* EC: the public point, uncompressed SEC 1 (pub_len 0 when not known yet). Written once
      * while the key is built, read-only afterwards: spares the EVP_PKEY_get_params round trip
      * (a few microseconds each) when the point is exported. */

@@ -146,6 +146,46 @@ static bool lpad(const uint8_t *in, size_t in_len, uint8_t *buf, size_t k)
     return true;
 }
 
+/* The parameters rsa_setup puts on a context (the OAEP label aside). */
+static bool rsa_params_same(const struct ch_pk_params *a, const struct ch_pk_params *b)
+{
+    return a->pad == b->pad && a->md == b->md && a->mgf == b->mgf && a->salt_len == b->salt_len;
+}
+
+/* An RSA context for one operation, set up for p. The key keeps, per template, a copy already
+ * set up for the parameters it last saw (conf[]); while operations keep those parameters (the
+ * common case: one mechanism per key) a duplicate of it needs none of rsa_setup's calls, each
+ * of which goes through OSSL_PARAM look-ups in the provider (7 % of an RSA-2048 verification).
+ * A context with an OAEP label is never kept. */
+static EVP_PKEY_CTX *rsa_ctx(struct ch_pkey *k, enum ch_pk_tmpl which, const struct ch_pk_params *p,
+                             bool sig)
+{
+    bool keep = p->label_len == 0;
+    EVP_PKEY_CTX *c = NULL, *copy;
+    if (keep) {
+        pthread_mutex_lock(&k->lock);
+        if (k->conf[which] != NULL && rsa_params_same(&k->conf_p[which], p))
+            c = EVP_PKEY_CTX_dup(k->conf[which]);
+        pthread_mutex_unlock(&k->lock);
+        if (c != NULL)
+            return c;
+    }
+    c = op_ctx(k, which);
+    if (c == NULL || !rsa_setup(c, p, sig)) {
+        EVP_PKEY_CTX_free(c);
+        return NULL;
+    }
+    if (keep && (copy = EVP_PKEY_CTX_dup(c)) != NULL) {
+        pthread_mutex_lock(&k->lock);
+        EVP_PKEY_CTX_free(k->conf[which]); /* nobody else holds it: duplicated under the lock */
+        k->conf[which] = copy;
+        k->conf_p[which] = *p;
+        k->conf_p[which].label = NULL;
+        pthread_mutex_unlock(&k->lock);
+    }
+    return c;
+}
+
 /* ---- ECDSA encoding (SEC 1 §4.1 DER <-> PKCS#11's fixed-length r || s) ---------------------
  * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (SEC 1 §C.5), converted here directly
  * instead of through ECDSA_SIG and two BIGNUMs (allocations on every signature). Values are
@@ -264,8 +304,8 @@ CK_RV ch_crypto_pkey_sign(struct ch_pkey *k, const struct ch_pk_params *p, const
         } else {
             CH_CHECK_OUT(in_len == ch_crypto_hash_len(p->md), CKR_DATA_LEN_RANGE);
         }
-        c = op_ctx(k, CH_PKT_SIGN);
-        CH_CHECK_OUT(c != NULL && rsa_setup(c, p, true), CKR_FUNCTION_FAILED);
+        c = rsa_ctx(k, CH_PKT_SIGN, p, true);
+        CH_CHECK_OUT(c != NULL, CKR_FUNCTION_FAILED);
         n = k->size;
         if (EVP_PKEY_sign(c, sig, &n, in, in_len) != 1 || n != k->size) {
             rv = p->pad == CH_PAD_NONE ? CKR_DATA_INVALID : CKR_FUNCTION_FAILED;
@@ -335,8 +375,8 @@ CK_RV ch_crypto_pkey_verify(struct ch_pkey *k, const struct ch_pk_params *p, con
             CH_CHECK_OUT(in_len + 11 <= k->size, CKR_DATA_LEN_RANGE);
         else
             CH_CHECK_OUT(in_len == ch_crypto_hash_len(p->md), CKR_DATA_LEN_RANGE);
-        c = op_ctx(k, CH_PKT_VERIFY);
-        CH_CHECK_OUT(c != NULL && rsa_setup(c, p, true), CKR_FUNCTION_FAILED);
+        c = rsa_ctx(k, CH_PKT_VERIFY, p, true);
+        CH_CHECK_OUT(c != NULL, CKR_FUNCTION_FAILED);
         rv = EVP_PKEY_verify(c, sig, sig_len, in, in_len) == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
         break;
     case CH_PK_EC: {
@@ -376,8 +416,8 @@ CK_RV ch_crypto_pkey_verify_recover(struct ch_pkey *k, const struct ch_pk_params
              CKR_MECHANISM_INVALID);
     CH_CHECK(sig_len == k->size, CKR_SIGNATURE_LEN_RANGE);
     CH_OSSL_ENTER();
-    c = op_ctx(k, CH_PKT_VRECOVER);
-    CH_CHECK_OUT(c != NULL && rsa_setup(c, p, false), CKR_FUNCTION_FAILED);
+    c = rsa_ctx(k, CH_PKT_VRECOVER, p, false);
+    CH_CHECK_OUT(c != NULL, CKR_FUNCTION_FAILED);
     size_t n = k->size;
     if (EVP_PKEY_verify_recover(c, out, &n, sig, sig_len) == 1) {
         *out_len = n;
@@ -416,8 +456,8 @@ CK_RV ch_crypto_pkey_encrypt(struct ch_pkey *k, const struct ch_pk_params *p, co
         in = block;
         in_len = k->size;
     }
-    c = op_ctx(k, CH_PKT_ENC);
-    CH_CHECK_OUT(c != NULL && rsa_setup(c, p, false), CKR_FUNCTION_FAILED);
+    c = rsa_ctx(k, CH_PKT_ENC, p, false);
+    CH_CHECK_OUT(c != NULL, CKR_FUNCTION_FAILED);
     size_t n = k->size;
     if (EVP_PKEY_encrypt(c, out, &n, in, in_len) != 1 || n != k->size) {
         rv = p->pad == CH_PAD_NONE ? CKR_DATA_INVALID : CKR_FUNCTION_FAILED;
@@ -463,15 +503,14 @@ CK_RV ch_crypto_pkey_decrypt(struct ch_pkey *k, const struct ch_pk_params *p, co
     CH_CHECK(in_len == k->size, CKR_ENCRYPTED_DATA_LEN_RANGE);
     CH_CHECK(p->pad != CH_PAD_PSS, CKR_MECHANISM_INVALID);
     CH_OSSL_ENTER();
-    c = op_ctx(k, CH_PKT_DEC);
+    /* OpenSSL 3.0 has no implicit rejection: PKCS#1 v1.5 is decrypted raw (blinded, constant
+     * time in OpenSSL) and its padding checked here with masks, so a malformed block costs the
+     * same as a good one up to the single final branch on the result. */
+    struct ch_pk_params raw = {.pad = CH_PAD_NONE};
+    c = rsa_ctx(k, CH_PKT_DEC, p->pad == CH_PAD_PKCS1 ? &raw : p, false);
     CH_CHECK_OUT(c != NULL, CKR_FUNCTION_FAILED);
     size_t n = k->size;
     if (p->pad == CH_PAD_PKCS1) {
-        /* OpenSSL 3.0 has no implicit rejection: decrypt raw (blinded, constant time in
-         * OpenSSL) and check the padding here with masks, so a malformed block costs the same
-         * as a good one up to the single final branch on the result. */
-        struct ch_pk_params raw = {.pad = CH_PAD_NONE};
-        CH_CHECK_OUT(rsa_setup(c, &raw, false), CKR_FUNCTION_FAILED);
         int ok = EVP_PKEY_decrypt(c, em, &n, in, in_len);
         size_t off = 0;
         uint32_t good = pkcs1_type2_check(em, k->size, &off);
@@ -484,7 +523,6 @@ CK_RV ch_crypto_pkey_decrypt(struct ch_pkey *k, const struct ch_pk_params *p, co
         rv = CKR_OK;
         goto out;
     }
-    CH_CHECK_OUT(rsa_setup(c, p, false), CKR_FUNCTION_FAILED);
     if (EVP_PKEY_decrypt(c, out, &n, in, in_len) == 1) {
         *out_len = n;
         rv = CKR_OK;

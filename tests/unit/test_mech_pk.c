@@ -384,6 +384,62 @@ static void test_ecdsa_rs(void **state)
     }
 }
 
+/* One RSA key used with changing parameters, in an order that makes the per-key set-up context
+ * (kept for the last parameter set) switch back and forth: each signature verifies with its own
+ * parameters only, and OAEP with and without a label decrypts only with the same label. */
+static void test_rsa_param_switching(void **state)
+{
+    (void)state;
+    struct ch_pkey *k = NULL;
+    assert_int_equal(ch_crypto_pkey_generate(CH_PK_RSA, CH_CURVE_NONE, 2048, NULL, 0, &k), CKR_OK);
+    const struct ch_pk_params ps[] = {
+        {.pad = CH_PAD_PKCS1, .md = CH_HASH_SHA256},
+        {.pad = CH_PAD_PSS, .md = CH_HASH_SHA256, .mgf = CH_HASH_SHA256, .salt_len = 32},
+        {.pad = CH_PAD_PSS, .md = CH_HASH_SHA256, .mgf = CH_HASH_SHA256, .salt_len = 0},
+        {.pad = CH_PAD_PSS, .md = CH_HASH_SHA256, .mgf = CH_HASH_SHA1, .salt_len = 32},
+    };
+    const size_t np = sizeof(ps) / sizeof(ps[0]);
+    uint8_t h[32] = {9}, sig[4][256];
+    size_t sl[4];
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < np; i++) {
+            sl[i] = sizeof(sig[i]);
+            assert_int_equal(ch_crypto_pkey_sign(k, &ps[i], h, sizeof(h), sig[i], &sl[i]), CKR_OK);
+        }
+        for (size_t i = 0; i < np; i++)
+            for (size_t j = 0; j < np; j++)
+                assert_int_equal(ch_crypto_pkey_verify(k, &ps[j], h, sizeof(h), sig[i], sl[i]),
+                                 i == j ? CKR_OK : CKR_SIGNATURE_INVALID);
+    }
+    static const uint8_t label[] = "label";
+    const struct ch_pk_params oaep = {.pad = CH_PAD_OAEP, .md = CH_HASH_SHA256,
+                                      .mgf = CH_HASH_SHA256};
+    struct ch_pk_params oaep_l = oaep;
+    oaep_l.label = label;
+    oaep_l.label_len = sizeof(label) - 1;
+    const struct ch_pk_params *op[] = {&oaep, &oaep_l, &oaep, &oaep_l};
+    const uint8_t msg[] = "secret";
+    for (size_t i = 0; i < 4; i++) {
+        uint8_t ct[256], pt[256];
+        size_t cl = sizeof(ct), pl = sizeof(pt);
+        assert_int_equal(ch_crypto_pkey_encrypt(k, op[i], msg, sizeof(msg), ct, &cl), CKR_OK);
+        assert_int_equal(ch_crypto_pkey_decrypt(k, op[(i + 1) % 4], ct, cl, pt, &pl),
+                         CKR_ENCRYPTED_DATA_INVALID);
+        pl = sizeof(pt);
+        assert_int_equal(ch_crypto_pkey_decrypt(k, op[i], ct, cl, pt, &pl), CKR_OK);
+        assert_int_equal(pl, sizeof(msg));
+        assert_memory_equal(pt, msg, pl);
+        /* PKCS#1 v1.5 in between (its raw decryption set-up) leaves OAEP unaffected. */
+        const struct ch_pk_params v15 = {.pad = CH_PAD_PKCS1};
+        cl = sizeof(ct);
+        pl = sizeof(pt);
+        assert_int_equal(ch_crypto_pkey_encrypt(k, &v15, msg, sizeof(msg), ct, &cl), CKR_OK);
+        assert_int_equal(ch_crypto_pkey_decrypt(k, &v15, ct, cl, pt, &pl), CKR_OK);
+        assert_memory_equal(pt, msg, sizeof(msg));
+    }
+    ch_crypto_pkey_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_pct_agreement),
         cmocka_unit_test(test_sskdf),
         cmocka_unit_test(test_ecdsa_rs),
+        cmocka_unit_test(test_rsa_param_switching),
         cmocka_unit_test(test_pkcs8_rsa),
         cmocka_unit_test(test_pkcs8_ec),
         cmocka_unit_test(test_pkcs8_edwards_montgomery),
