@@ -50,12 +50,18 @@ struct ch_function_list_3_2_ext {
 /*
  * Vendor-defined values. Our block inside each vendor range starts at 0x00434800 ("CH" in
  * bits 8-23, clear of CKF_ARRAY_ATTRIBUTE), so CKx_VENDOR_DEFINED | 0x00434800 | n cannot
- * collide with a vendor that counts up from CKx_VENDOR_DEFINED + 1. None are allocated yet;
+ * collide with a vendor that counts up from CKx_VENDOR_DEFINED + 1. Allocated below;
  * add them here with a comment naming what they select, and never reuse a retired number.
  */
 #define CH_VENDOR_PREFIX         0x00434800UL
 #define CKM_CH_BASE              (CKM_VENDOR_DEFINED | CH_VENDOR_PREFIX)
 #define CKA_CH_BASE              (CKA_VENDOR_DEFINED | CH_VENDOR_PREFIX)
 #define CKR_CH_BASE              (CKR_VENDOR_DEFINED | CH_VENDOR_PREFIX)
+
+/* CK_BBOOL, read-only, on EC private keys: TRUE when the key pair was generated for key
+ * agreement only (CKA_SIGN = FALSE, CKA_DERIVE = TRUE) and so passed the SP 800-56A rev3
+ * §5.6.2.1.4 pairwise test (Q == d*G) instead of a signature and its verification. Such a key
+ * can never be given CKA_SIGN or CKA_SIGN_RECOVER = TRUE (CKR_ATTRIBUTE_READ_ONLY). */
+#define CKA_CH_AGREEMENT_ONLY    (CKA_CH_BASE | 0x01UL)
 
 #endif /* CRATON_HSM_CRATON_HSM_H */

@@ -5,6 +5,7 @@
  * SP 800-56C one-step KDFs, which also serves X25519/X448 on CKK_EC_MONTGOMERY keys (§6.3.16). */
 #include <string.h>
 
+#include "craton_hsm/craton_hsm.h"
 #include "mech/mech_pk.h"
 #include "util/ch_ct.h"
 #include "util/ch_secmem.h"
@@ -39,7 +40,8 @@ static int tmpl_bool(const struct ch_mech_tmpl *t, CK_ATTRIBUTE_TYPE type)
 
 /* A private key asked for with CKA_SIGN = FALSE and CKA_DERIVE = TRUE is a key-agreement key:
  * it can never sign (CKA_SIGN defaults to TRUE for private keys in src/token/tok_attr.c, so
- * only an explicit FALSE gets here), so its pairwise-consistency test is SP 800-56A rev3
+ * only an explicit FALSE gets here, and CKA_CH_AGREEMENT_ONLY keeps it from being turned on
+ * later), so its pairwise-consistency test is SP 800-56A rev3
  * §5.6.2.1.4's Q == d*G. Every key that may sign gets the sign+verify test (FIPS 140-3
  * IG 10.3.A). */
 static bool agreement_only(const struct ch_mech_tmpl *priv_t)
@@ -65,13 +67,18 @@ static CK_RV ec_generate_pair(const struct ch_mech_desc *d, const CK_MECHANISM *
     CH_CHECK(ch_mech_pk_params_decode(params, plen, &t, &c) && t == CH_PK_EC,
              CKR_CURVE_NOT_SUPPORTED);
     CH_TRY(ch_crypto_pkey_generate(CH_PK_EC, c, 0, NULL, 0, &k));
-    CH_TRY_OUT(agreement_only(priv_t) ? ch_mech_pk_pct_agreement(k) : ch_mech_pk_pct(k));
+    bool agree = agreement_only(priv_t);
+    CH_TRY_OUT(agree ? ch_mech_pk_pct_agreement(k) : ch_mech_pk_pct(k));
     CH_TRY_OUT(ch_crypto_pkey_get(k, CH_PKC_EC_POINT, pt, &ptl));
     CH_TRY_OUT(ch_mech_pk_add_common(pub, CKO_PUBLIC_KEY, CKK_EC, k, NULL));
     CH_TRY_OUT(ch_mech_pk_add_point(pub, pt, ptl));
     CH_TRY_OUT(ch_mech_pk_add_common(priv, CKO_PRIVATE_KEY, CKK_EC, k, pub));
     CH_TRY_OUT(ch_attr_list_add(priv, CKA_EC_PARAMS, params, plen, false));
     CH_TRY_OUT(ch_mech_pk_add_comp(priv, CKA_VALUE, k, CH_PKC_EC_PRIV, true));
+    if (agree) { /* so the token never lets it sign later (tok_attr.c) */
+        static const CK_BBOOL yes = CK_TRUE;
+        CH_TRY_OUT(ch_attr_list_add(priv, CKA_CH_AGREEMENT_ONLY, &yes, 1, false));
+    }
     rv = CKR_OK;
 out:
     ch_crypto_pkey_free(k);

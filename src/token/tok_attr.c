@@ -5,6 +5,7 @@
  * their footnotes). Creation, copy, C_SetAttributeValue and C_GetAttributeValue all read it. */
 #include <string.h>
 
+#include "craton_hsm/craton_hsm.h"
 #include "token/tok_internal.h"
 
 /* Object classes as a bit mask. */
@@ -115,6 +116,7 @@ static const struct row rows[] = {
     {CKA_SENSITIVE, O_SEC, T_ANY, V_BOOL, P_TO_TRUE, 0},
     {CKA_DECRYPT, O_PRIV | O_SEC, T_ANY, V_BOOL, 0, 1},
     {CKA_SIGN, O_PRIV | O_SEC, T_ANY, V_BOOL, 0, 1},
+    {CKA_CH_AGREEMENT_ONLY, O_PRIV, T_EC, V_BOOL, P_COMPUTED | P_RO, 0},
     {CKA_SIGN_RECOVER, O_PRIV, T_ANY, V_BOOL, 0, 1},
     {CKA_UNWRAP, O_PRIV | O_SEC, T_ANY, V_BOOL, 0, 1},
     {CKA_EXTRACTABLE, O_PRIV, T_ANY, V_BOOL, P_TO_FALSE, 0},
@@ -440,6 +442,11 @@ CK_RV ch_attr_check_set(const struct ch_object *o, const CK_ATTRIBUTE *a, bool i
         if ((r->flags & P_TO_FALSE) && !oldv && newv)
             return CKR_ATTRIBUTE_READ_ONLY;
         if ((r->flags & P_SO) && newv && !oldv && !so)
+            return CKR_ATTRIBUTE_READ_ONLY;
+        /* A pair generated for key agreement passed SP 800-56A's pairwise test, not the
+         * signature one FIPS 140-3 asks of signing keys: it may never become able to sign. */
+        if ((a->type == CKA_SIGN || a->type == CKA_SIGN_RECOVER) && newv &&
+            ch_obj_bool(o, CKA_CH_AGREEMENT_ONLY, false))
             return CKR_ATTRIBUTE_READ_ONLY;
     }
     return CKR_OK;

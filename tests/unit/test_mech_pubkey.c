@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "craton_hsm/craton_hsm.h"
 #include "p11_test.h"
 
 static struct ch_p11t T;
@@ -701,6 +702,68 @@ static void test_always_authenticate(void **state)
     assert_int_equal(F->C_Sign(S, msg, sizeof(msg) - 1, sig, &sl), CKR_USER_NOT_LOGGED_IN);
 }
 
+/* A P-256 pair generated for key agreement only (CKA_SIGN = FALSE, CKA_DERIVE = TRUE) gets the
+ * SP 800-56A pairwise test instead of a signature, is marked CKA_CH_AGREEMENT_ONLY, and can
+ * never be made able to sign, neither by C_SetAttributeValue nor by C_CopyObject. An ordinary
+ * pair can. */
+static void test_agreement_only_pair(void **state)
+{
+    (void)state;
+    CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {ATTRN(CKA_EC_PARAMS, p256_oid, sizeof(p256_oid)),
+                         ATTR(CKA_DERIVE, &yes)};
+    CK_ATTRIBUTE vt[] = {ATTR(CKA_SIGN, &no), ATTR(CKA_DERIVE, &yes)};
+    CK_OBJECT_HANDLE pub, priv, copy = CK_INVALID_HANDLE;
+    assert_int_equal(F->C_GenerateKeyPair(S, &m, pt, 2, vt, 2, &pub, &priv), CKR_OK);
+    CK_BBOOL flag = CK_FALSE;
+    CK_ATTRIBUTE fa = ATTR(CKA_CH_AGREEMENT_ONLY, &flag);
+    assert_int_equal(F->C_GetAttributeValue(S, priv, &fa, 1), CKR_OK);
+    assert_int_equal(flag, CK_TRUE);
+    CK_ATTRIBUTE on[] = {ATTR(CKA_SIGN, &yes)};
+    CK_ATTRIBUTE on_rec[] = {ATTR(CKA_SIGN_RECOVER, &yes)};
+    assert_int_equal(F->C_SetAttributeValue(S, priv, on, 1), CKR_ATTRIBUTE_READ_ONLY);
+    assert_int_equal(F->C_SetAttributeValue(S, priv, on_rec, 1), CKR_ATTRIBUTE_READ_ONLY);
+    assert_int_equal(F->C_CopyObject(S, priv, on, 1, &copy), CKR_ATTRIBUTE_READ_ONLY);
+    assert_int_equal(copy, CK_INVALID_HANDLE);
+    CK_BBOOL tv = CK_TRUE;
+    CK_BBOOL fv = CK_FALSE;
+    CK_ATTRIBUTE clear_flag[] = {ATTR(CKA_CH_AGREEMENT_ONLY, &fv)};
+    assert_int_equal(F->C_SetAttributeValue(S, priv, clear_flag, 1), CKR_ATTRIBUTE_READ_ONLY);
+    CK_MECHANISM ecdsa = {CKM_ECDSA, NULL, 0};
+    assert_int_equal(F->C_SignInit(S, &ecdsa, priv), CKR_KEY_FUNCTION_NOT_PERMITTED);
+    /* Still a working key-agreement key: derive against its own public point. */
+    CK_BYTE point[80];
+    CK_ATTRIBUTE pa = {CKA_EC_POINT, point, sizeof(point)};
+    assert_int_equal(F->C_GetAttributeValue(S, pub, &pa, 1), CKR_OK);
+    CK_ECDH1_DERIVE_PARAMS dp = {CKD_NULL, 0, NULL, pa.ulValueLen, point};
+    CK_MECHANISM dm = {CKM_ECDH1_DERIVE, &dp, sizeof(dp)};
+    CK_OBJECT_CLASS sc = CKO_SECRET_KEY;
+    CK_KEY_TYPE gk = CKK_GENERIC_SECRET;
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE dt[] = {ATTR(CKA_CLASS, &sc), ATTR(CKA_KEY_TYPE, &gk), ATTR(CKA_VALUE_LEN, &len)};
+    CK_OBJECT_HANDLE z;
+    assert_int_equal(F->C_DeriveKey(S, &dm, priv, dt, 3, &z), CKR_OK);
+    /* The flag cannot be given in a template either. */
+    CK_ATTRIBUTE vt2[] = {ATTR(CKA_SIGN, &yes), ATTR(CKA_CH_AGREEMENT_ONLY, &tv)};
+    CK_OBJECT_HANDLE pub2, priv2;
+    assert_int_equal(F->C_GenerateKeyPair(S, &m, pt, 2, vt2, 2, &pub2, &priv2),
+                     CKR_ATTRIBUTE_READ_ONLY);
+    /* An ordinary pair: no flag, CKA_SIGN may be switched off and on again. */
+    CK_ATTRIBUTE vt3[] = {ATTR(CKA_SIGN, &yes), ATTR(CKA_DERIVE, &yes)};
+    assert_int_equal(F->C_GenerateKeyPair(S, &m, pt, 2, vt3, 2, &pub2, &priv2), CKR_OK);
+    flag = CK_TRUE;
+    assert_int_equal(F->C_GetAttributeValue(S, priv2, &fa, 1), CKR_OK);
+    assert_int_equal(flag, CK_FALSE);
+    CK_ATTRIBUTE off[] = {ATTR(CKA_SIGN, &no)};
+    assert_int_equal(F->C_SetAttributeValue(S, priv2, off, 1), CKR_OK);
+    assert_int_equal(F->C_SetAttributeValue(S, priv2, on, 1), CKR_OK);
+    F->C_DestroyObject(S, z);
+    F->C_DestroyObject(S, pub);
+    F->C_DestroyObject(S, priv);
+    F->C_DestroyObject(S, pub2);
+    F->C_DestroyObject(S, priv2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_keygen_curves), cmocka_unit_test(test_rsa_sign),
         cmocka_unit_test(test_ec_sign),       cmocka_unit_test(test_eddsa_sign),
         cmocka_unit_test(test_recover),       cmocka_unit_test(test_encrypt),
+        cmocka_unit_test(test_agreement_only_pair),
         cmocka_unit_test(test_refusals),      cmocka_unit_test(test_import),
         cmocka_unit_test(test_derive),        cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_wrap_private),  cmocka_unit_test(test_always_authenticate),
