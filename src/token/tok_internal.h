@@ -140,6 +140,11 @@ CH_MUST_CHECK CK_RV ch_obj_new_from(struct ch_session *s, enum ch_obj_origin ori
  * key pair, both are committed in one store transaction (second may be NULL). The tables take
  * their own reference; the caller still drops its own with ch_obj_unref, success or not. */
 CH_MUST_CHECK CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object *b);
+/* The same for n objects (e.g. the keys of one SP 800-108 derivation with additional keys):
+ * the token objects among them are committed in one store transaction, and on failure none is
+ * stored or visible. */
+CH_MUST_CHECK CK_RV ch_obj_publish_many(struct ch_session *s, struct ch_object *const *objs,
+                                        size_t n);
 void ch_obj_free_unpublished(struct ch_object *o);
 /* Load/refresh the token's objects from its store (after init, login, logout, other processes'
  * changes). Caller holds tok->lock. */

@@ -683,23 +683,24 @@ static CK_RV assign_unique_id(struct ch_object *o)
     return ch_obj_set_raw(o, CKA_UNIQUE_ID, hex, 32, false);
 }
 
-CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object *b)
+CK_RV ch_obj_publish_many(struct ch_session *s, struct ch_object *const *objs, size_t n)
 {
     struct ch_token *t = s->tok;
-    struct ch_object *objs[2] = {a, b};
-    bool tx = false;
+    bool tx = false, any_token = false;
     CK_RV rv = CKR_OK;
 
-    for (int i = 0; i < 2 && objs[i] != NULL; i++) {
+    for (size_t i = 0; i < n; i++) {
         CH_TRY(check_write_rules(s, objs[i]));
         CH_TRY(assign_unique_id(objs[i]));
+        any_token = any_token || objs[i]->on_token;
     }
     pthread_mutex_lock(&t->lock);
-    if ((a->on_token || (b != NULL && b->on_token))) {
+    /* One transaction for all token objects: they are stored together or not at all. */
+    if (any_token) {
         CH_TRY_OUT(ch_store_begin(t->store));
         tx = true;
     }
-    for (int i = 0; i < 2 && objs[i] != NULL; i++)
+    for (size_t i = 0; i < n; i++)
         if (objs[i]->on_token)
             CH_TRY_OUT(persist(objs[i], true));
     if (tx) {
@@ -707,7 +708,7 @@ CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object
         CH_TRY_OUT(ch_store_commit(t->store));
     }
     pthread_rwlock_wrlock(&t->objs_lock);
-    for (int i = 0; i < 2 && objs[i] != NULL; i++) {
+    for (size_t i = 0; i < n; i++) {
         objs[i]->handle = new_handle();
         /* The tables get their own reference: the caller keeps (and drops) the one it has,
          * so it may read the object after publishing even if another thread removes it. */
@@ -715,15 +716,15 @@ CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object
         if (!index_insert(t, objs[i])) {
             ch_obj_unref(objs[i]);
             rv = CKR_HOST_MEMORY;
-            if (i == 1)
-                index_remove(t, objs[0]);
+            for (size_t j = 0; j < i; j++) /* all or none are visible */
+                index_remove(t, objs[j]);
             break;
         }
     }
     pthread_rwlock_unlock(&t->objs_lock);
     if (rv != CKR_OK) {
         /* Stored but not indexed: take the records back out. */
-        for (int i = 0; i < 2 && objs[i] != NULL; i++)
+        for (size_t i = 0; i < n; i++)
             if (objs[i]->on_token && objs[i]->store_id != 0)
                 if (ch_store_obj_delete(t->store, objs[i]->store_id) != CKR_OK)
                     ch_log(CH_LOG_ERROR, "slot %lu: could not remove an unindexed record",
@@ -734,6 +735,12 @@ out:
         ch_store_rollback(t->store);
     pthread_mutex_unlock(&t->lock);
     return rv;
+}
+
+CK_RV ch_obj_publish(struct ch_session *s, struct ch_object *a, struct ch_object *b)
+{
+    struct ch_object *objs[2] = {a, b};
+    return ch_obj_publish_many(s, objs, b != NULL ? 2 : 1);
 }
 
 static const char *obj_label(const struct ch_object *o, char *buf, size_t cap)
