@@ -99,6 +99,9 @@ struct ch_mech_op {
     enum ch_op_kind kind;
 };
 
+/* The most additional keys one derivation may ask for (besides the C_DeriveKey key). */
+#define CH_MECH_MAX_EXTRA_KEYS 32
+
 struct ch_mech_ops {
     /* Start an operation; key is NULL for digests. CKR_MECHANISM_PARAM_INVALID,
      * CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_SIZE_RANGE, CKR_HOST_MEMORY, ... */
@@ -143,6 +146,17 @@ struct ch_mech_ops {
     CK_RV (*derive_with)(const struct ch_mech_desc *d, const CK_MECHANISM *m,
                          const struct ch_mech_key *base, const struct ch_mech_key *second,
                          const struct ch_mech_tmpl *tmpl, struct ch_attr_list *out);
+    /* Mechanisms that derive several keys in one call (SP 800-108 "Deriving Additional Keys",
+     * PKCS#11 3.2): extra_keys points *out at the parameter's CK_DERIVED_KEY array and sets *n
+     * (0 and NULL when there is none, or when the parameter is malformed: derive then judges
+     * it); CKR_MECHANISM_PARAM_INVALID when count and array disagree or the count exceeds
+     * CH_MECH_MAX_EXTRA_KEYS. The array is caller memory: the token copies and checks it. With
+     * *n > 0 the token calls derive_multi: tmpls[0] is the C_DeriveKey template, tmpls[1..] the
+     * additional ones in order, and outs[i] receives what derive would give for key i. */
+    CK_RV (*extra_keys)(const CK_MECHANISM *m, const CK_DERIVED_KEY **out, size_t *n);
+    CK_RV (*derive_multi)(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                          const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpls,
+                          size_t ntmpls, struct ch_attr_list *outs);
     /* Wrap: `key_bytes` is the encoding of the key to wrap (CKA_VALUE of a secret key, or the
      * PKCS#8 of a private key, prepared by the token). */
     CK_RV (*wrap)(const struct ch_mech_desc *d, const CK_MECHANISM *m,

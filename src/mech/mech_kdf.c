@@ -4,7 +4,8 @@
  * §4.1-§4.3 with HMAC or AES-CMAC as PRF) and the simple derivations through C_DeriveKey, and
  * CKM_PKCS5_PBKD2 (§6.29, RFC 8018 §5.2) through C_GenerateKey. Layer src/mech: computes
  * through src/crypto, no OpenSSL here. The new key's length comes from CKA_VALUE_LEN of the
- * template (consumed here); its other attributes are the token's. */
+ * template (consumed here); its other attributes are the token's. SP 800-108 may derive
+ * additional keys in the same call (kb_extra, kb_derive_multi); the token makes their objects. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,22 +389,11 @@ static CK_RV kb_check_data(struct kb *kb)
     return CKR_OK;
 }
 
-/* Additional derived keys (PKCS#11 3.2 "Deriving Additional Keys") would each become a key
- * object of its own, and the token makes one object per C_DeriveKey: a non-empty list is
- * refused before anything is derived, and every phKey given reads CK_INVALID_HANDLE (none of
- * the keys exists). The count and the pointer must agree: 0 exactly with NULL. */
-static CK_RV kb_more_keys(CK_ULONG n, CK_DERIVED_KEY_PTR more)
-{
-    CH_CHECK((n == 0) == (more == NULL), CKR_MECHANISM_PARAM_INVALID);
-    for (CK_ULONG i = 0; i < n; i++)
-        if (more[i].phKey != NULL)
-            *more[i].phKey = CK_INVALID_HANDLE;
-    return n == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
-}
-
 /* The parameter: CK_SP800_108_KDF_PARAMS for counter and double-pipeline mode,
  * CK_SP800_108_FEEDBACK_KDF_PARAMS (with the optional IV) for feedback mode. On success kb
- * owns a copy of the data-parameter array (kb_clear); on failure it owns nothing. */
+ * owns a copy of the data-parameter array (kb_clear); on failure it owns nothing. The
+ * additional-key fields are read by kb_extra alone: the token copies and checks the entries
+ * and hands their templates to kb_derive_multi. */
 static CK_RV kb_param(CK_MECHANISM_TYPE type, const CK_MECHANISM *m, struct kb *kb)
 {
     CK_SP800_108_FEEDBACK_KDF_PARAMS p; /* the counter/pipeline structure's fields, plus IV */
@@ -426,8 +416,6 @@ static CK_RV kb_param(CK_MECHANISM_TYPE type, const CK_MECHANISM *m, struct kb *
         p.prfType = q.prfType;
         p.ulNumberOfDataParams = q.ulNumberOfDataParams;
         p.pDataParams = q.pDataParams;
-        p.ulAdditionalDerivedKeys = q.ulAdditionalDerivedKeys;
-        p.pAdditionalDerivedKeys = q.pAdditionalDerivedKeys;
     }
     CH_CHECK(prf_of(p.prfType, &kb->f), CKR_MECHANISM_PARAM_INVALID);
     CH_CHECK(p.ulNumberOfDataParams > 0 && p.pDataParams != NULL, CKR_MECHANISM_PARAM_INVALID);
@@ -436,29 +424,29 @@ static CK_RV kb_param(CK_MECHANISM_TYPE type, const CK_MECHANISM *m, struct kb *
     memcpy(kb->dp, p.pDataParams, p.ulNumberOfDataParams * sizeof(*kb->dp));
     kb->ndp = p.ulNumberOfDataParams;
     CH_TRY_OUT(kb_check_data(kb));
-    CH_TRY_OUT(kb_more_keys(p.ulAdditionalDerivedKeys, p.pAdditionalDerivedKeys));
     return CKR_OK;
 out:
     kb_clear(kb);
     return rv;
 }
 
-/* n = ceil(L / h) blocks and the DKM length value. The counter must not wrap: n <= 2^r - 1
- * (SP 800-108r1 §4.1 step 2; §4.2/§4.3 also n <= 2^32 - 1 without a counter), and [L]_w must
- * hold the value it encodes. CKR_KEY_SIZE_RANGE otherwise. */
-static CK_RV kb_sizes(const struct kb *kb, size_t len, size_t *blocks, uint64_t *dkm_bits)
+/* The DKM length value for `blocks` PRF segments making keys of `key_bytes` bytes in all. The
+ * counter must not wrap: blocks <= 2^r - 1 (SP 800-108r1 §4.1 step 2; §4.2/§4.3 also
+ * n <= 2^32 - 1 without a counter), and [L]_w must hold the value it encodes. With additional
+ * keys L covers all of them (PKCS#11 3.2 CK_SP800_108_DKM_LENGTH_METHOD): the sum of the key
+ * lengths, or all segments times the PRF length. CKR_KEY_SIZE_RANGE otherwise. */
+static CK_RV kb_sizes(const struct kb *kb, size_t key_bytes, size_t blocks, uint64_t *dkm_bits)
 {
-    uint64_t n = (len + kb->f.out_len - 1) / kb->f.out_len, l = 0;
+    uint64_t n = blocks, l = 0;
     CK_ULONG r = kb->has_ctr ? kb->ctr.ulWidthInBits : 32;
     CH_CHECK(n <= (UINT64_C(1) << r) - 1, CKR_KEY_SIZE_RANGE);
     if (kb->has_dkm) {
         l = kb->dkm.dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS
-                ? (uint64_t)len * 8
+                ? (uint64_t)key_bytes * 8
                 : n * kb->f.out_len * 8;
         CH_CHECK(kb->dkm.ulWidthInBits >= 64 || l < (UINT64_C(1) << kb->dkm.ulWidthInBits),
                  CKR_KEY_SIZE_RANGE);
     }
-    *blocks = (size_t)n;
     *dkm_bits = l;
     return CKR_OK;
 }
@@ -478,16 +466,55 @@ static CK_RV kb_inherit(const struct ch_mech_key *base, const struct ch_mech_tmp
     return CKR_OK;
 }
 
-static CK_RV kb_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
-                       const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
-                       struct ch_attr_list *out)
+/* The CK_DERIVED_KEY array of the parameter (PKCS#11 3.2 "Deriving Additional Keys"), for the
+ * token to copy and check. The count and the pointer agree (0 exactly with NULL); at most
+ * CH_MECH_MAX_EXTRA_KEYS entries. A missing or mis-sized parameter lists none: kb_derive
+ * refuses it. */
+static CK_RV kb_extra(const CK_MECHANISM *m, const CK_DERIVED_KEY **out, size_t *n)
+{
+    CK_ULONG cnt;
+    CK_DERIVED_KEY_PTR arr;
+    *out = NULL;
+    *n = 0;
+    if (m->pParameter == NULL)
+        return CKR_OK;
+    if (m->mechanism == CKM_SP800_108_FEEDBACK_KDF) {
+        CK_SP800_108_FEEDBACK_KDF_PARAMS p;
+        if (m->ulParameterLen != sizeof(p))
+            return CKR_OK;
+        memcpy(&p, m->pParameter, sizeof(p));
+        cnt = p.ulAdditionalDerivedKeys;
+        arr = p.pAdditionalDerivedKeys;
+    } else {
+        CK_SP800_108_KDF_PARAMS p;
+        if (m->ulParameterLen != sizeof(p))
+            return CKR_OK;
+        memcpy(&p, m->pParameter, sizeof(p));
+        cnt = p.ulAdditionalDerivedKeys;
+        arr = p.pAdditionalDerivedKeys;
+    }
+    CH_CHECK((cnt == 0) == (arr == NULL), CKR_MECHANISM_PARAM_INVALID);
+    CH_CHECK(cnt <= CH_MECH_MAX_EXTRA_KEYS, CKR_MECHANISM_PARAM_INVALID);
+    *out = arr;
+    *n = (size_t)cnt;
+    return CKR_OK;
+}
+
+/* Key i of ntmpls (0: the C_DeriveKey key, then the additional keys in order) takes
+ * ceil(len_i / h) whole PRF segments of one KDF run, so no two keys share a segment (PKCS#11
+ * 3.2 "Deriving Additional Keys": 48 + 16 bytes with HMAC-SHA-256 are segments 1-2 and 3).
+ * The counter and the feedback / pipeline chaining run on across keys; L counts all keys. */
+static CK_RV kb_derive_multi(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                             const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpls,
+                             size_t ntmpls, struct ch_attr_list *outs)
 {
     struct kb kb;
-    size_t len, blocks;
+    size_t len[1 + CH_MECH_MAX_EXTRA_KEYS], blocks = 0, key_bytes = 0, off = 0;
+    CK_KEY_TYPE kt[1 + CH_MECH_MAX_EXTRA_KEYS];
     uint64_t dkm_bits;
-    CK_KEY_TYPE kt;
     uint8_t *v = NULL;
     CK_RV rv;
+    CH_CHECK(ntmpls >= 1 && ntmpls <= 1 + CH_MECH_MAX_EXTRA_KEYS, CKR_MECHANISM_PARAM_INVALID);
     CH_TRY(kb_param(d->type, m, &kb));
     CH_CHECK_OUT(kb.f.cmac ? base->type == CKK_AES : base->type != CKK_AES,
                  CKR_KEY_TYPE_INCONSISTENT);
@@ -495,17 +522,34 @@ static CK_RV kb_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
     /* The range C_GetMechanismInfo reports, in bits for these mechanisms. */
     CH_CHECK_OUT(kb.f.key_len >= d->min_key / 8 && kb.f.key_len <= d->max_key / 8,
                  CKR_KEY_SIZE_RANGE);
-    CH_TRY_OUT(out_len(tmpl, 0, &len, &kt));
-    CH_TRY_OUT(kb_sizes(&kb, len, &blocks, &dkm_bits));
-    CH_TRY_OUT(kb_inherit(base, tmpl, out));
+    /* Each key at most KDF_MAX_OUT bytes, at most 33 keys: the sums cannot overflow. */
+    for (size_t i = 0; i < ntmpls; i++) {
+        CH_TRY_OUT(out_len(&tmpls[i], 0, &len[i], &kt[i]));
+        blocks += (len[i] + kb.f.out_len - 1) / kb.f.out_len;
+        key_bytes += len[i];
+    }
+    CH_TRY_OUT(kb_sizes(&kb, key_bytes, blocks, &dkm_bits));
+    for (size_t i = 0; i < ntmpls; i++)
+        CH_TRY_OUT(kb_inherit(base, &tmpls[i], &outs[i]));
     v = ch_secmem_alloc(blocks * kb.f.out_len);
     CH_CHECK_OUT(v != NULL, CKR_HOST_MEMORY);
     CH_TRY_OUT(kb_run(&kb, blocks, dkm_bits, v));
-    rv = put_key(tmpl, kt, v, len, out);
+    for (size_t i = 0; i < ntmpls; i++) {
+        CH_TRY_OUT(put_key(&tmpls[i], kt[i], v + off, len[i], &outs[i]));
+        off += (len[i] + kb.f.out_len - 1) / kb.f.out_len * kb.f.out_len;
+    }
+    rv = CKR_OK;
 out:
     ch_secmem_free(v);
     kb_clear(&kb);
     return rv;
+}
+
+static CK_RV kb_derive(const struct ch_mech_desc *d, const CK_MECHANISM *m,
+                       const struct ch_mech_key *base, const struct ch_mech_tmpl *tmpl,
+                       struct ch_attr_list *out)
+{
+    return kb_derive_multi(d, m, base, tmpl, 1, out);
 }
 
 /* ---- PBKDF2 (C_GenerateKey) ---------------------------------------------------------------- */
@@ -723,7 +767,8 @@ static const struct ch_mech_ops hkdf_ops = {
 static const struct ch_mech_ops concat_key_ops = {
     .derive = concat_derive, .second_key = concat_second, .derive_with = concat_derive_with};
 static const struct ch_mech_ops simple_ops = {.derive = simple_derive};
-static const struct ch_mech_ops kb_ops = {.derive = kb_derive};
+static const struct ch_mech_ops kb_ops = {
+    .derive = kb_derive, .extra_keys = kb_extra, .derive_multi = kb_derive_multi};
 static const struct ch_mech_ops pbkdf2_ops = {.generate_key = pbkdf2_generate};
 
 static const struct ch_mech_desc rows[] = {

@@ -715,21 +715,103 @@ out:
     return rv;
 }
 
+/* The additional keys a derivation asks for (SP 800-108, PKCS#11 3.2 "Deriving Additional
+ * Keys"): a copy of the caller's CK_DERIVED_KEY array, taken once so later reads cannot see it
+ * change. Every phKey given is set to CK_INVALID_HANDLE first and written again only when all
+ * keys exist: on any failure, including one caused by a single entry's template, they all read
+ * CK_INVALID_HANDLE (the spec marks the offending template that way; marking all is the simple
+ * compliant reading, as no key was created). An entry without phKey or template is
+ * CKR_MECHANISM_PARAM_INVALID; templates get the checks of the C_DeriveKey one. */
+static CK_RV extra_keys_take(const struct ch_mech_desc *d, const CK_MECHANISM *mech,
+                             CK_DERIVED_KEY **out, size_t *n)
+{
+    const CK_DERIVED_KEY *src = NULL;
+    size_t cnt = 0;
+    CK_RV rv = CKR_OK;
+    *out = NULL;
+    *n = 0;
+    if (d->ops->extra_keys == NULL)
+        return CKR_OK;
+    CH_TRY(d->ops->extra_keys(mech, &src, &cnt));
+    if (cnt == 0)
+        return CKR_OK;
+    CH_CHECK(cnt <= CH_MECH_MAX_EXTRA_KEYS, CKR_MECHANISM_PARAM_INVALID);
+    CK_DERIVED_KEY *c = calloc(cnt, sizeof(*c));
+    CH_CHECK(c != NULL, CKR_HOST_MEMORY);
+    memcpy(c, src, cnt * sizeof(*c));
+    for (size_t i = 0; i < cnt; i++)
+        if (c[i].phKey != NULL)
+            *c[i].phKey = CK_INVALID_HANDLE;
+    for (size_t i = 0; rv == CKR_OK && i < cnt; i++) {
+        if (c[i].phKey == NULL || c[i].pTemplate == NULL)
+            rv = CKR_MECHANISM_PARAM_INVALID;
+        else
+            rv = ch_attr_check_template(c[i].pTemplate, c[i].ulAttributeCount);
+    }
+    if (rv != CKR_OK) {
+        free(c);
+        return rv;
+    }
+    *out = c;
+    *n = cnt;
+    return CKR_OK;
+}
+
+/* An unpublished key object from a derive template and the mechanism's attributes. base_as /
+ * base_ne: the base key(s) were ALWAYS_SENSITIVE / NEVER_EXTRACTABLE. */
+static CK_RV derived_object(struct ch_session *s, const struct ch_mech_tmpl *t,
+                            struct ch_attr_list *extra, bool data_ok, bool base_as, bool base_ne,
+                            struct ch_object **out)
+{
+    struct ch_object *o = NULL;
+    CK_ATTRIBUTE *t2 = NULL;
+    CK_RV rv;
+    size_t n2 = strip_value_len(t->attrs, t->n, &t2);
+    CH_CHECK(n2 != SIZE_MAX, CKR_HOST_MEMORY);
+    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_DERIVE, t2, n2, NULL, 0, extra, data_ok, &o));
+    if (o->cls == CKO_SECRET_KEY || o->cls == CKO_PRIVATE_KEY) {
+        /* §4.12 footnotes: a derived key keeps ALWAYS_SENSITIVE / NEVER_EXTRACTABLE only if its
+         * base key(s) had them and it is itself sensitive / non-extractable. */
+        CK_BBOOL as = base_as && ch_obj_bool(o, CKA_SENSITIVE, false);
+        CK_BBOOL ne = base_ne && !ch_obj_bool(o, CKA_EXTRACTABLE, true);
+        CH_TRY_OUT(ch_obj_set_raw(o, CKA_ALWAYS_SENSITIVE, &as, 1, false));
+        CH_TRY_OUT(ch_obj_set_raw(o, CKA_NEVER_EXTRACTABLE, &ne, 1, false));
+    }
+    *out = o;
+    o = NULL;
+    rv = CKR_OK;
+out:
+    ch_obj_unref(o);
+    free(t2);
+    return rv;
+}
+
 CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE base,
                         const CK_ATTRIBUTE *tmpl, size_t n, CK_OBJECT_HANDLE *out)
 {
     struct ch_session *s;
-    struct ch_object *bk = NULL, *k2 = NULL, *o = NULL;
+    struct ch_object *bk = NULL, *k2 = NULL;
+    /* Key 0 is the C_DeriveKey key, 1.. the additional ones (all or none are published). */
+    struct ch_object *objs[1 + CH_MECH_MAX_EXTRA_KEYS] = {NULL};
+    struct ch_attr_list extra[1 + CH_MECH_MAX_EXTRA_KEYS];
+    struct ch_mech_tmpl t[1 + CH_MECH_MAX_EXTRA_KEYS];
     const struct ch_mech_desc *d;
-    struct ch_attr_list extra = {0};
-    CK_ATTRIBUTE *t2 = NULL;
+    CK_DERIVED_KEY *more = NULL;
+    size_t nmore = 0, nkeys = 1;
     bool base_as = false, base_ne = false;
     CK_RV rv;
+    memset(extra, 0, sizeof(extra));
+    *out = CK_INVALID_HANDLE; /* on failure no key exists */
     CH_TRY(ch_tok_session_get(h, &s));
     CH_CHECK_OUT(!ch_fips_in_error(), CKR_GENERAL_ERROR);
     CH_TRY_OUT(find_mech(mech, CKF_DERIVE, &d));
     CH_CHECK_OUT(d->ops->derive != NULL, CKR_MECHANISM_INVALID);
     CH_TRY_OUT(ch_attr_check_template(tmpl, n));
+    CH_TRY_OUT(extra_keys_take(d, mech, &more, &nmore));
+    nkeys = 1 + nmore;
+    t[0] = (struct ch_mech_tmpl){tmpl, n};
+    for (size_t i = 0; i < nmore; i++)
+        t[1 + i] = (struct ch_mech_tmpl){more[i].pTemplate, more[i].ulAttributeCount};
     if (ch_obj_get(s, base, &bk) != CKR_OK) {
         rv = CKR_KEY_HANDLE_INVALID;
         goto out;
@@ -741,7 +823,6 @@ CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
         rv = CKR_KEY_HANDLE_INVALID;
         goto out;
     }
-    struct ch_mech_tmpl t = {tmpl, n};
     pthread_rwlock_rdlock(&bk->lock);
     if (k2 != NULL && k2 != bk)
         pthread_rwlock_rdlock(&k2->lock);
@@ -753,10 +834,15 @@ CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
         ch_obj_key_view(bk, &bv);
         if (k2 != NULL) {
             ch_obj_key_view(k2, &kv2);
-            rv = d->ops->derive_with != NULL ? d->ops->derive_with(d, mech, &bv, &kv2, &t, &extra)
-                                             : CKR_MECHANISM_PARAM_INVALID;
+            rv = d->ops->derive_with != NULL && nmore == 0
+                     ? d->ops->derive_with(d, mech, &bv, &kv2, &t[0], &extra[0])
+                     : CKR_MECHANISM_PARAM_INVALID;
+        } else if (nmore > 0) {
+            rv = d->ops->derive_multi != NULL
+                     ? d->ops->derive_multi(d, mech, &bv, t, nkeys, extra)
+                     : CKR_MECHANISM_PARAM_INVALID;
         } else {
-            rv = d->ops->derive(d, mech, &bv, &t, &extra);
+            rv = d->ops->derive(d, mech, &bv, &t[0], &extra[0]);
         }
         base_as = ch_obj_bool(bk, CKA_ALWAYS_SENSITIVE, false);
         base_ne = ch_obj_bool(bk, CKA_NEVER_EXTRACTABLE, false);
@@ -769,26 +855,23 @@ CK_RV ch_tok_derive_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT
         pthread_rwlock_unlock(&k2->lock);
     pthread_rwlock_unlock(&bk->lock);
     CH_TRY_OUT(rv);
-    size_t n2 = strip_value_len(tmpl, n, &t2);
-    CH_CHECK_OUT(n2 != SIZE_MAX, CKR_HOST_MEMORY);
-    CH_TRY_OUT(new_key_from_bytes(s, CH_ORIGIN_DERIVE, t2, n2, NULL, 0, &extra,
-                                  d->type == CKM_HKDF_DATA, &o));
-    if (o->cls == CKO_SECRET_KEY || o->cls == CKO_PRIVATE_KEY) {
-        /* §4.12 footnotes: a derived key keeps ALWAYS_SENSITIVE / NEVER_EXTRACTABLE only if its
-         * base key(s) had them and it is itself sensitive / non-extractable. */
-        CK_BBOOL as = base_as && ch_obj_bool(o, CKA_SENSITIVE, false);
-        CK_BBOOL ne = base_ne && !ch_obj_bool(o, CKA_EXTRACTABLE, true);
-        CH_TRY_OUT(ch_obj_set_raw(o, CKA_ALWAYS_SENSITIVE, &as, 1, false));
-        CH_TRY_OUT(ch_obj_set_raw(o, CKA_NEVER_EXTRACTABLE, &ne, 1, false));
-    }
-    CH_TRY_OUT(ch_obj_publish(s, o, NULL));
-    *out = o->handle;
-    if (o->on_token)
-        ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_DERIVE, h, mech->mechanism, o->store_id, NULL, CKR_OK);
+    for (size_t i = 0; i < nkeys; i++)
+        CH_TRY_OUT(derived_object(s, &t[i], &extra[i], i == 0 && d->type == CKM_HKDF_DATA, base_as,
+                                  base_ne, &objs[i]));
+    CH_TRY_OUT(ch_obj_publish_many(s, objs, nkeys));
+    *out = objs[0]->handle;
+    for (size_t i = 0; i < nmore; i++)
+        *more[i].phKey = objs[1 + i]->handle;
+    for (size_t i = 0; i < nkeys; i++)
+        if (objs[i]->on_token)
+            ch_tok_audit(s->tok, CH_AUDIT_EV_KEY_DERIVE, h, mech->mechanism, objs[i]->store_id,
+                         NULL, CKR_OK);
 out:
-    free(t2);
-    ch_attr_list_clear(&extra);
-    ch_obj_unref(o);
+    free(more);
+    for (size_t i = 0; i < nkeys; i++) {
+        ch_attr_list_clear(&extra[i]);
+        ch_obj_unref(objs[i]);
+    }
     ch_obj_unref(bk);
     ch_obj_unref(k2);
     ch_tok_session_put(s);

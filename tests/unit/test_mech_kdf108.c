@@ -3,7 +3,9 @@
  * counter mode that shares their PRF-input builder, through the exported PKCS#11 ABI of the
  * dlopen'ed module: NIST CAVP KBKDF known answers, values of OpenSSL's KBKDF, a Python model
  * for data layouts the CAVP files do not cover, C_GetMechanismInfo, the SP800-108 attribute
- * rules, and the parameter errors of PKCS#11 3.2 "SP800-108 Key Derivation". Test code only. */
+ * rules, the parameter errors of PKCS#11 3.2 "SP800-108 Key Derivation", and its additional
+ * derived keys (segments, L over all keys, all-or-none creation) against the test's own
+ * OpenSSL HMAC. Test code only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "p11_test.h"
 
@@ -736,45 +740,399 @@ static CK_ULONG count_objects(void)
     return total;
 }
 
-/* Additional derived keys are not offered (the token creates one object per C_DeriveKey):
- * refused before anything is derived, every phKey reads CK_INVALID_HANDLE, no object appears.
- * The count and the pointer must agree. */
-static void test_additional_keys(void **state)
+/* ---- additional derived keys (PKCS#11 3.2 "Deriving Additional Keys") -----------------------
+ * Expected values come from the test's own HMAC-SHA-256 (OpenSSL HMAC()) over the PRF inputs
+ * written out by hand, with the base key hk32 (bytes 00..1f). Each key starts a new PRF segment;
+ * the counter and the chaining run on across keys; L counts all keys. */
+
+static void hmac256(const CK_BYTE *in, size_t len, CK_BYTE out[32])
+{
+    static const CK_BYTE key[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                                    11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                    22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    unsigned int n = 0;
+    assert_non_null(HMAC(EVP_sha256(), key, 32, in, len, out, &n));
+    assert_int_equal(n, 32);
+}
+
+/* A non-sensitive, extractable generic secret of `*len` bytes; ATTR-compatible storage. */
+#define GEN_TMPL(len)                                                                              \
+    {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt), ATTR(CKA_VALUE_LEN, &(len)),  \
+     ATTR(CKA_SENSITIVE, &no), ATTR(CKA_EXTRACTABLE, &yes)}
+
+/* Read a key's value, check its length, destroy it. */
+static void take(CK_OBJECT_HANDLE h, CK_BYTE *out, size_t len)
+{
+    CK_BYTE buf[256];
+    assert_int_not_equal(h, CK_INVALID_HANDLE);
+    assert_int_equal(value(h, buf, sizeof(buf)), len);
+    memcpy(out, buf, len);
+    destroy(h);
+}
+
+/* The spec's example: a 48-byte key and a 16-byte additional key with HMAC-SHA-256 take three
+ * segments, the second key all of K(3)'s first half. Counter mode, PRF input
+ * [i]_32 || "label" || [L]_32. */
+static void test_more_counter(void **state)
 {
     (void)state;
-    CK_BYTE x[] = "x";
-    CK_PRF_DATA_PARAM p[] = {{CK_SP800_108_ITERATION_VARIABLE, NULL, 0},
-                             {CK_SP800_108_BYTE_ARRAY, x, 1}};
-    CK_ULONG len = 16;
-    CK_OBJECT_CLASS data_cls = CKO_DATA;
-    CK_ATTRIBUTE good[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
-                           ATTR(CKA_VALUE_LEN, &len)};
-    CK_ATTRIBUTE no_len[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt)};
-    CK_ATTRIBUTE wrong_class[] = {ATTR(CKA_CLASS, &data_cls), ATTR(CKA_VALUE_LEN, &len)};
-    CK_OBJECT_HANDLE h1 = 0x1234, h2 = 0x5678;
-    CK_DERIVED_KEY more[2] = {{good, 3, &h1}, {no_len, 2, &h2}};
-    CK_SP800_108_FEEDBACK_KDF_PARAMS fp = {CKM_SHA256_HMAC, 2, p, 0, NULL, 2, more};
-    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, p, 2, more};
-    CK_ULONG before = count_objects();
-    refuse(FB, &fp, sizeof(fp), hk32, 32, CKR_MECHANISM_PARAM_INVALID);
-    assert_int_equal(h1, CK_INVALID_HANDLE);
-    assert_int_equal(h2, CK_INVALID_HANDLE);
-    h1 = 0x1234;
-    more[1].pTemplate = wrong_class;
-    refuse(DP, &kp, sizeof(kp), hk32, 32, CKR_MECHANISM_PARAM_INVALID);
-    assert_int_equal(h1, CK_INVALID_HANDLE);
     CK_SP800_108_COUNTER_FORMAT c32 = {CK_FALSE, 32};
-    CK_PRF_DATA_PARAM pc[] = {{CK_SP800_108_ITERATION_VARIABLE, &c32, sizeof(c32)},
-                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
-    CK_SP800_108_KDF_PARAMS cp = {CKM_SHA256_HMAC, 2, pc, 1, more};
-    h1 = 0x1234;
-    refuse(CTR, &cp, sizeof(cp), hk32, 32, CKR_MECHANISM_PARAM_INVALID);
-    assert_int_equal(h1, CK_INVALID_HANDLE);
-    /* Count without array, array without count. */
+    CK_SP800_108_DKM_LENGTH_FORMAT lf = {CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS, CK_FALSE, 32};
+    CK_BYTE label[] = "label";
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, &c32, sizeof(c32)},
+                              {CK_SP800_108_BYTE_ARRAY, label, 5},
+                              {CK_SP800_108_DKM_LENGTH, &lf, sizeof(lf)}};
+    CK_ULONG l48 = 48, l16 = 16, l96 = 96;
+    CK_ATTRIBUTE t48[] = GEN_TMPL(l48), t16[] = GEN_TMPL(l16), t96[] = GEN_TMPL(l96);
+    CK_OBJECT_HANDLE h1 = CK_INVALID_HANDLE, h2 = 0x77;
+    CK_DERIVED_KEY more = {t16, 5, &h2};
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 3, dp, 1, &more};
+    CK_MECHANISM m = {CTR, &kp, sizeof(kp)};
+    CK_BYTE k1[48], k2[16], want[3][32], in[13], keys_k2[16];
+
+    /* L = 48 + 16 bytes = 512 bits (sum of keys). */
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, t48, 5, &h1), CKR_OK);
+    take(h1, k1, 48);
+    take(h2, k2, 16);
+    for (int i = 0; i < 3; i++) {
+        CK_BYTE p[13] = {0, 0, 0, (CK_BYTE)(i + 1), 'l', 'a', 'b', 'e', 'l', 0, 0, 0x02, 0x00};
+        memcpy(in, p, sizeof(in));
+        hmac256(in, sizeof(in), want[i]);
+    }
+    assert_memory_equal(k1, want[0], 32);
+    assert_memory_equal(k1 + 32, want[1], 16);
+    assert_memory_equal(k2, want[2], 16);
+    memcpy(keys_k2, k2, 16);
+
+    /* L = 3 segments x 256 = 768 bits (sum of segments): other keys, and the same bytes as one
+     * 96-byte key of the same L (bytes 0..47 and 64..79). */
+    lf.dkmLengthMethod = CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS;
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, t48, 5, &h1), CKR_OK);
+    take(h1, k1, 48);
+    take(h2, k2, 16);
+    for (int i = 0; i < 3; i++) {
+        CK_BYTE p[13] = {0, 0, 0, (CK_BYTE)(i + 1), 'l', 'a', 'b', 'e', 'l', 0, 0, 0x03, 0x00};
+        hmac256(p, sizeof(p), want[i]);
+    }
+    assert_memory_equal(k1, want[0], 32);
+    assert_memory_equal(k1 + 32, want[1], 16);
+    assert_memory_equal(k2, want[2], 16);
+    assert_memory_not_equal(k2, keys_k2, 16);
+    kp.ulAdditionalDerivedKeys = 0;
     kp.pAdditionalDerivedKeys = NULL;
-    refuse(DP, &kp, sizeof(kp), hk32, 32, CKR_MECHANISM_PARAM_INVALID);
-    fp.ulAdditionalDerivedKeys = 0;
-    refuse(FB, &fp, sizeof(fp), hk32, 32, CKR_MECHANISM_PARAM_INVALID);
+    CK_BYTE one[96];
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, t96, 5, &h1), CKR_OK);
+    take(h1, one, 96);
+    assert_memory_equal(one, k1, 48);
+    assert_memory_equal(one + 64, k2, 16);
+}
+
+/* Feedback mode with three additional keys of 32, 5 and 40 bytes after a 20-byte key:
+ * K(i) = PRF(K(i-1) || "x"), K(0) = the IV a0..bf; segments 1 | 2 | 3 | 4-5. */
+static void test_more_feedback(void **state)
+{
+    (void)state;
+    CK_BYTE x[] = "x", iv[32], k[5][32], in[33];
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, NULL, 0},
+                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
+    CK_ULONG l20 = 20, l32 = 32, l5 = 5, l40 = 40;
+    CK_ATTRIBUTE t20[] = GEN_TMPL(l20), t32[] = GEN_TMPL(l32), t5[] = GEN_TMPL(l5),
+                 t40[] = GEN_TMPL(l40);
+    CK_OBJECT_HANDLE h0, h[3] = {0x11, 0x22, 0x33};
+    CK_DERIVED_KEY more[3] = {{t32, 5, &h[0]}, {t5, 5, &h[1]}, {t40, 5, &h[2]}};
+    for (int i = 0; i < 32; i++)
+        iv[i] = (CK_BYTE)(0xa0 + i);
+    CK_SP800_108_FEEDBACK_KDF_PARAMS fp = {CKM_SHA256_HMAC, 2, dp, 32, iv, 3, more};
+    CK_MECHANISM m = {FB, &fp, sizeof(fp)};
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, t20, 5, &h0), CKR_OK);
+    const CK_BYTE *prev = iv;
+    for (int i = 0; i < 5; i++) {
+        memcpy(in, prev, 32);
+        in[32] = 'x';
+        hmac256(in, 33, k[i]);
+        prev = k[i];
+    }
+    CK_BYTE got[40];
+    take(h0, got, 20);
+    assert_memory_equal(got, k[0], 20);
+    take(h[0], got, 32);
+    assert_memory_equal(got, k[1], 32);
+    take(h[1], got, 5);
+    assert_memory_equal(got, k[2], 5);
+    take(h[2], got, 40);
+    assert_memory_equal(got, k[3], 32);
+    assert_memory_equal(got + 32, k[4], 8);
+}
+
+/* Double pipeline, a 16-byte key and a 32-byte AES key: A(0) = "lbl" || [L]_16,
+ * A(i) = PRF(A(i-1)), K(i) = PRF(A(i) || [i]_8 || "lbl" || [L]_16), L = 48 bytes = 384 bits. */
+static void test_more_pipeline(void **state)
+{
+    (void)state;
+    CK_SP800_108_COUNTER_FORMAT c8 = {CK_FALSE, 8};
+    CK_SP800_108_DKM_LENGTH_FORMAT lf = {CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS, CK_FALSE, 16};
+    CK_BYTE lbl[] = "lbl";
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, NULL, 0},
+                              {CK_SP800_108_COUNTER, &c8, sizeof(c8)},
+                              {CK_SP800_108_BYTE_ARRAY, lbl, 3},
+                              {CK_SP800_108_DKM_LENGTH, &lf, sizeof(lf)}};
+    CK_ULONG l16 = 16, l32 = 32;
+    CK_KEY_TYPE aes = CKK_AES;
+    CK_ATTRIBUTE t16[] = GEN_TMPL(l16);
+    CK_ATTRIBUTE taes[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &aes),
+                           ATTR(CKA_VALUE_LEN, &l32), ATTR(CKA_SENSITIVE, &no),
+                           ATTR(CKA_EXTRACTABLE, &yes), ATTR(CKA_ENCRYPT, &yes)};
+    CK_OBJECT_HANDLE h0, h1 = 0x55;
+    CK_DERIVED_KEY more = {taes, 6, &h1};
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 4, dp, 1, &more};
+    CK_MECHANISM m = {DP, &kp, sizeof(kp)};
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, t16, 5, &h0), CKR_OK);
+    CK_BYTE a0[5] = {'l', 'b', 'l', 0x01, 0x80}, a[2][32], in[38], k[2][32], got[32];
+    hmac256(a0, 5, a[0]);
+    hmac256(a[0], 32, a[1]);
+    for (int i = 0; i < 2; i++) {
+        memcpy(in, a[i], 32);
+        in[32] = (CK_BYTE)(i + 1);
+        memcpy(in + 33, a0, 5);
+        hmac256(in, 38, k[i]);
+    }
+    CK_KEY_TYPE kt = 0;
+    CK_ATTRIBUTE q = {CKA_KEY_TYPE, &kt, sizeof(kt)};
+    assert_int_equal(F->C_GetAttributeValue(S, h1, &q, 1), CKR_OK);
+    assert_int_equal(kt, CKK_AES);
+    assert_int_equal(attr_bool(h1, CKA_ENCRYPT), CK_TRUE);
+    take(h0, got, 16);
+    assert_memory_equal(got, k[0], 16);
+    take(h1, got, 32);
+    assert_memory_equal(got, k[1], 32);
+}
+
+/* Sensitivity and extractability of additional keys follow the main key's rules: inherited
+ * from the base when left out, ALWAYS_SENSITIVE / NEVER_EXTRACTABLE per the §4.12 footnotes. */
+static void test_more_attributes(void **state)
+{
+    (void)state;
+    CK_MECHANISM gm = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
+    CK_ULONG l32 = 32, l16 = 16;
+    CK_ATTRIBUTE gt[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
+                         ATTR(CKA_VALUE_LEN, &l32), ATTR(CKA_DERIVE, &yes),
+                         ATTR(CKA_SENSITIVE, &yes), ATTR(CKA_EXTRACTABLE, &no)};
+    CK_OBJECT_HANDLE base, h0, h1 = 0x1, h2 = 0x2;
+    assert_int_equal(F->C_GenerateKey(S, &gm, gt, 6, &base), CKR_OK);
+    assert_int_equal(attr_bool(base, CKA_ALWAYS_SENSITIVE), CK_TRUE);
+    assert_int_equal(attr_bool(base, CKA_NEVER_EXTRACTABLE), CK_TRUE);
+    CK_BYTE x[] = "x";
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, NULL, 0},
+                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
+    CK_ATTRIBUTE bare[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
+                           ATTR(CKA_VALUE_LEN, &l16)};
+    CK_ATTRIBUTE open[] = GEN_TMPL(l16);
+    CK_ATTRIBUTE half[] = {ATTR(CKA_VALUE_LEN, &l16), ATTR(CKA_EXTRACTABLE, &yes)};
+    CK_DERIVED_KEY more[2] = {{bare, 3, &h1}, {half, 2, &h2}};
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, dp, 2, more};
+    CK_MECHANISM m = {DP, &kp, sizeof(kp)};
+    assert_int_equal(F->C_DeriveKey(S, &m, base, open, 5, &h0), CKR_OK);
+    /* Main key: asked to be readable. */
+    assert_int_equal(attr_bool(h0, CKA_SENSITIVE), CK_FALSE);
+    assert_int_equal(attr_bool(h0, CKA_ALWAYS_SENSITIVE), CK_FALSE);
+    assert_int_equal(attr_bool(h0, CKA_NEVER_EXTRACTABLE), CK_FALSE);
+    /* First additional key: everything inherited. */
+    assert_int_equal(attr_bool(h1, CKA_SENSITIVE), CK_TRUE);
+    assert_int_equal(attr_bool(h1, CKA_EXTRACTABLE), CK_FALSE);
+    assert_int_equal(attr_bool(h1, CKA_ALWAYS_SENSITIVE), CK_TRUE);
+    assert_int_equal(attr_bool(h1, CKA_NEVER_EXTRACTABLE), CK_TRUE);
+    CK_BYTE v[16];
+    CK_ATTRIBUTE a = {CKA_VALUE, v, sizeof(v)};
+    assert_int_equal(F->C_GetAttributeValue(S, h1, &a, 1), CKR_ATTRIBUTE_SENSITIVE);
+    /* Second: no class or type given (a generic secret), sensitive inherited, extractable. */
+    CK_KEY_TYPE kt = 0;
+    CK_ATTRIBUTE q = {CKA_KEY_TYPE, &kt, sizeof(kt)};
+    assert_int_equal(F->C_GetAttributeValue(S, h2, &q, 1), CKR_OK);
+    assert_int_equal(kt, CKK_GENERIC_SECRET);
+    assert_int_equal(attr_bool(h2, CKA_SENSITIVE), CK_TRUE);
+    assert_int_equal(attr_bool(h2, CKA_EXTRACTABLE), CK_TRUE);
+    assert_int_equal(attr_bool(h2, CKA_ALWAYS_SENSITIVE), CK_TRUE);
+    assert_int_equal(attr_bool(h2, CKA_NEVER_EXTRACTABLE), CK_FALSE);
+    destroy(h0);
+    destroy(h1);
+    destroy(h2);
+    destroy(base);
+}
+
+/* Derive with the additional keys `more` (n entries, phKeys preset to junk) in session `sess`,
+ * expect `want` and, on failure, no new object and every handle CK_INVALID_HANDLE. */
+static void more_refuse(CK_SESSION_HANDLE sess, CK_MECHANISM_TYPE mech, CK_ATTRIBUTE *tmpl,
+                        CK_ULONG tn, CK_DERIVED_KEY *more, CK_ULONG n, CK_RV want)
+{
+    CK_BYTE x[] = "x";
+    CK_SP800_108_COUNTER_FORMAT c32 = {CK_FALSE, 32};
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, NULL, 0},
+                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
+    CK_PRF_DATA_PARAM dc[] = {{CK_SP800_108_ITERATION_VARIABLE, &c32, sizeof(c32)},
+                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
+    CK_SP800_108_FEEDBACK_KDF_PARAMS fp = {CKM_SHA256_HMAC, 2, dp, 0, NULL, n, more};
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, mech == CTR ? dc : dp, n, more};
+    CK_MECHANISM m = {mech, &kp, sizeof(kp)};
+    if (mech == FB)
+        m = (CK_MECHANISM){mech, &fp, sizeof(fp)};
+    CK_OBJECT_HANDLE h0 = 0x99;
+    for (CK_ULONG i = 0; i < n && more != NULL; i++)
+        if (more[i].phKey != NULL)
+            *more[i].phKey = 0x1234;
+    CK_ULONG before = count_objects();
+    CK_RV rv = F->C_DeriveKey(sess, &m, hk32, tmpl, tn, &h0);
+    if (rv != want)
+        print_error("mechanism 0x%lx: %s, expected %s\n", (unsigned long)mech,
+                    ch_p11t_rv_name(rv), ch_p11t_rv_name(want));
+    assert_int_equal(rv, want);
+    assert_int_equal(h0, CK_INVALID_HANDLE);
+    for (CK_ULONG i = 0; i < n && more != NULL && n <= 32; i++)
+        if (more[i].phKey != NULL)
+            assert_int_equal(*more[i].phKey, CK_INVALID_HANDLE);
+    assert_int_equal(count_objects(), before);
+}
+
+/* Token objects: all created in one go, or none (a bad template in entry 2 at each stage:
+ * the mechanism's length rules, the object's attribute rules, the store's write rules). */
+static void test_more_atomic(void **state)
+{
+    (void)state;
+    CK_ULONG l16 = 16, l20 = 20;
+    CK_KEY_TYPE aes = CKK_AES;
+    CK_ULONG bits = 1024;
+    CK_ATTRIBUTE tok[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
+                          ATTR(CKA_VALUE_LEN, &l16), ATTR(CKA_TOKEN, &yes)};
+    CK_ATTRIBUTE sess_only[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
+                                ATTR(CKA_VALUE_LEN, &l16)};
+    CK_ATTRIBUTE no_len[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
+                             ATTR(CKA_TOKEN, &yes)};
+    CK_ATTRIBUTE aes20[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &aes),
+                            ATTR(CKA_VALUE_LEN, &l20), ATTR(CKA_TOKEN, &yes)};
+    CK_ATTRIBUTE foreign[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
+                              ATTR(CKA_VALUE_LEN, &l16), ATTR(CKA_TOKEN, &yes),
+                              ATTR(CKA_MODULUS_BITS, &bits)};
+    CK_OBJECT_HANDLE h[3], h0;
+    CK_DERIVED_KEY more[3] = {{tok, 4, &h[0]}, {tok, 4, &h[1]}, {tok, 4, &h[2]}};
+    CK_BYTE x[] = "x";
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, NULL, 0},
+                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, dp, 3, more};
+    CK_MECHANISM m = {DP, &kp, sizeof(kp)};
+
+    /* Success: four token keys, found again by the search. */
+    CK_ULONG before = count_objects();
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, tok, 4, &h0), CKR_OK);
+    assert_int_equal(count_objects(), before + 4);
+    assert_int_equal(attr_bool(h0, CKA_TOKEN), CK_TRUE);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(attr_bool(h[i], CKA_TOKEN), CK_TRUE);
+        assert_int_not_equal(h[i], h0);
+    }
+    CK_BYTE v0[16], v1[16];
+    take(h0, v0, 16);
+    take(h[0], v1, 16);
+    assert_memory_not_equal(v0, v1, 16);
+    destroy(h[1]);
+    destroy(h[2]);
+    assert_int_equal(count_objects(), before);
+
+    /* Entry 2 fails the mechanism's rules (no length; an AES key of 20 bytes). */
+    more[1] = (CK_DERIVED_KEY){no_len, 3, &h[1]};
+    more_refuse(S, DP, tok, 4, more, 3, CKR_TEMPLATE_INCOMPLETE);
+    more_refuse(S, FB, tok, 4, more, 3, CKR_TEMPLATE_INCOMPLETE);
+    more_refuse(S, CTR, tok, 4, more, 3, CKR_TEMPLATE_INCOMPLETE);
+    more[1] = (CK_DERIVED_KEY){aes20, 4, &h[1]};
+    more_refuse(S, DP, tok, 4, more, 3, CKR_TEMPLATE_INCONSISTENT);
+    /* ... the object rules (an RSA attribute on a secret key), after the KDF ran and key 1
+     * was built ... */
+    more[1] = (CK_DERIVED_KEY){foreign, 5, &h[1]};
+    more_refuse(S, DP, tok, 4, more, 3, CKR_ATTRIBUTE_TYPE_INVALID);
+    /* ... a bad attribute value in the template. */
+    CK_ATTRIBUTE nullv[] = {ATTR(CKA_VALUE_LEN, &l16), {CKA_LABEL, NULL, 4}};
+    more[1] = (CK_DERIVED_KEY){nullv, 2, &h[1]};
+    more_refuse(S, DP, tok, 4, more, 3, CKR_ATTRIBUTE_VALUE_INVALID);
+    /* The write rules at publication: a read-only session may make the session key and the
+     * first additional one, not the token key of entry 3. */
+    CK_SESSION_HANDLE ro;
+    assert_int_equal(F->C_OpenSession(T.slot, CKF_SERIAL_SESSION, NULL, NULL, &ro), CKR_OK);
+    more[0] = (CK_DERIVED_KEY){sess_only, 3, &h[0]};
+    more[1] = (CK_DERIVED_KEY){sess_only, 3, &h[1]};
+    more_refuse(ro, CTR, sess_only, 3, more, 3, CKR_SESSION_READ_ONLY);
+    more[2] = (CK_DERIVED_KEY){sess_only, 3, &h[2]};
+    h0 = CK_INVALID_HANDLE;
+    kp.ulAdditionalDerivedKeys = 3;
+    assert_int_equal(F->C_DeriveKey(ro, &m, hk32, sess_only, 3, &h0), CKR_OK);
+    destroy(h0);
+    for (int i = 0; i < 3; i++)
+        destroy(h[i]);
+    assert_int_equal(F->C_CloseSession(ro), CKR_OK);
+    assert_int_equal(count_objects(), before);
+}
+
+/* Malformed lists: count and array disagree, an entry without phKey or template, more than
+ * 32 entries (32 work). */
+static void test_more_params(void **state)
+{
+    (void)state;
+    CK_ULONG l1 = 1, l16 = 16;
+    CK_ATTRIBUTE good[] = {ATTR(CKA_CLASS, &secret_cls), ATTR(CKA_KEY_TYPE, &generic_kt),
+                           ATTR(CKA_VALUE_LEN, &l16)};
+    CK_ATTRIBUTE tiny[] = {ATTR(CKA_VALUE_LEN, &l1)};
+    static CK_OBJECT_HANDLE h[33];
+    static CK_DERIVED_KEY more[33];
+    for (int i = 0; i < 33; i++)
+        more[i] = (CK_DERIVED_KEY){tiny, 1, &h[i]};
+    /* Count without array (phKeys cannot be reached); array without count. */
+    more_refuse(S, DP, good, 3, NULL, 2, CKR_MECHANISM_PARAM_INVALID);
+    more_refuse(S, FB, good, 3, NULL, 1, CKR_MECHANISM_PARAM_INVALID);
+    more_refuse(S, CTR, good, 3, more, 0, CKR_MECHANISM_PARAM_INVALID);
+    /* No phKey; no template (the other handles still read invalid). */
+    more[1].phKey = NULL;
+    more_refuse(S, DP, good, 3, more, 3, CKR_MECHANISM_PARAM_INVALID);
+    more[1] = (CK_DERIVED_KEY){NULL, 1, &h[1]};
+    more_refuse(S, FB, good, 3, more, 3, CKR_MECHANISM_PARAM_INVALID);
+    more[1] = (CK_DERIVED_KEY){NULL, 0, &h[1]};
+    more_refuse(S, CTR, good, 3, more, 3, CKR_MECHANISM_PARAM_INVALID);
+    more[1] = (CK_DERIVED_KEY){tiny, 1, &h[1]};
+    /* 33 entries are refused; 32 work (33 one-byte keys, 33 segments). */
+    more_refuse(S, DP, good, 3, more, 33, CKR_MECHANISM_PARAM_INVALID);
+    assert_int_equal(h[32], 0x1234); /* not written: the list itself was refused */
+    CK_BYTE x[] = "x";
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, NULL, 0},
+                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, dp, 32, more};
+    CK_MECHANISM m = {DP, &kp, sizeof(kp)};
+    CK_OBJECT_HANDLE h0;
+    CK_ULONG before = count_objects();
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, good, 3, &h0), CKR_OK);
+    assert_int_equal(count_objects(), before + 33);
+    destroy(h0);
+    for (int i = 0; i < 32; i++) {
+        assert_int_equal(attr_bool(h[i], CKA_SENSITIVE), CK_FALSE);
+        destroy(h[i]);
+    }
+    /* The counter bounds all segments together: an 8-bit counter allows 255 segments, so 200
+     * + 2 x 1700 bytes of HMAC-SHA-256 (7 + 2 x 54 = 115 segments) work, 200 + 2 x 4000 (7 + 2 x
+     * 125 = 257) do not. */
+    CK_SP800_108_COUNTER_FORMAT c8 = {CK_FALSE, 8};
+    CK_PRF_DATA_PARAM dc[] = {{CK_SP800_108_ITERATION_VARIABLE, &c8, sizeof(c8)},
+                              {CK_SP800_108_BYTE_ARRAY, x, 1}};
+    CK_ULONG l200 = 200, lbig = 1700;
+    CK_ATTRIBUTE t200[] = {ATTR(CKA_VALUE_LEN, &l200)}, tbig[] = {ATTR(CKA_VALUE_LEN, &lbig)};
+    more[0] = (CK_DERIVED_KEY){tbig, 1, &h[0]};
+    more[1] = (CK_DERIVED_KEY){tbig, 1, &h[1]};
+    CK_SP800_108_KDF_PARAMS cp = {CKM_SHA256_HMAC, 2, dc, 2, more};
+    m = (CK_MECHANISM){CTR, &cp, sizeof(cp)};
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, t200, 1, &h0), CKR_OK);
+    destroy(h0);
+    destroy(h[0]);
+    destroy(h[1]);
+    lbig = 4000;
+    h[0] = h[1] = 0x1234;
+    assert_int_equal(F->C_DeriveKey(S, &m, hk32, t200, 1, &h0), CKR_KEY_SIZE_RANGE);
+    assert_int_equal(h0, CK_INVALID_HANDLE);
+    assert_int_equal(h[0], CK_INVALID_HANDLE);
+    assert_int_equal(h[1], CK_INVALID_HANDLE);
     assert_int_equal(count_objects(), before);
 }
 
@@ -785,7 +1143,10 @@ int main(void)
         cmocka_unit_test(test_openssl),     cmocka_unit_test(test_layouts),
         cmocka_unit_test(test_info),        cmocka_unit_test(test_attributes),
         cmocka_unit_test(test_data_params), cmocka_unit_test(test_structures),
-        cmocka_unit_test(test_lengths),     cmocka_unit_test(test_additional_keys),
+        cmocka_unit_test(test_lengths),     cmocka_unit_test(test_more_counter),
+        cmocka_unit_test(test_more_feedback), cmocka_unit_test(test_more_pipeline),
+        cmocka_unit_test(test_more_attributes), cmocka_unit_test(test_more_atomic),
+        cmocka_unit_test(test_more_params),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
