@@ -50,8 +50,10 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: craton-hsm-bench [options]\n"
             "  --seconds S        wall time of each cell (default 1; --quick: 0.2)\n"
-            "  --rounds N         split each cell into N slices, the engines interleaved slice\n"
-            "                     by slice; the median slice is reported (default 1)\n"
+            "  --rounds N         split each cell into N slices, the engines and thread counts\n"
+            "                     interleaved slice by slice; the median slice is reported,\n"
+            "                     the scaling ratio is the median of the per-slice ratios\n"
+            "                     (default 1)\n"
             "  --threads LIST     thread counts, e.g. 1,2 (default 1,2)\n"
             "  --rows LIST        only rows whose name contains one of these comma-separated\n"
             "                     substrings (e.g. ecdsa,find)\n"
@@ -373,6 +375,7 @@ struct result {
     unsigned threads;
     struct cell c[N_ENG];
     double scaling; /* on a multi-thread line: craton speed-up / openssl speed-up; NAN if none */
+    double rel[N_ENG]; /* craton / engine, median of the per-slice ratios; NAN if none */
 };
 
 #define MAX_RESULTS (MAX_ROWS * MAX_THREADS)
@@ -405,18 +408,20 @@ static void fmt_rate(char *buf, size_t len, const struct cell *c)
         snprintf(buf, len, "%.1f", c->rate);
 }
 
-static bool ratio(const struct cell *a, const struct cell *b, double *out)
+/* Craton against engine e on one line: the median of the per-slice ratios (steadier on a
+ * loaded machine than the ratio of the two medians). */
+static bool rel(const struct result *r, int e, double *out)
 {
-    if (a->st != C_OK || b->st != C_OK || b->rate <= 0)
+    if (r->c[E_CRATON].st != C_OK || r->c[e].st != C_OK || isnan(r->rel[e]))
         return false;
-    *out = a->rate / b->rate;
+    *out = r->rel[e];
     return true;
 }
 
-static void fmt_ratio(char *buf, size_t len, const struct cell *a, const struct cell *b)
+static void fmt_ratio(char *buf, size_t len, const struct result *res, int e)
 {
     double r;
-    if (!ratio(a, b, &r))
+    if (!rel(res, e, &r))
         snprintf(buf, len, "-");
     else if (r >= 100)
         snprintf(buf, len, "%.0fx", r);
@@ -438,8 +443,8 @@ static void print_result(const struct result *res)
     fmt_rate(a, sizeof a, &res->c[E_CRATON]);
     fmt_rate(b, sizeof b, &res->c[E_SOFTHSM]);
     fmt_rate(c, sizeof c, &res->c[E_OPENSSL]);
-    fmt_ratio(r1, sizeof r1, &res->c[E_CRATON], &res->c[E_SOFTHSM]);
-    fmt_ratio(r2, sizeof r2, &res->c[E_CRATON], &res->c[E_OPENSSL]);
+    fmt_ratio(r1, sizeof r1, res, E_SOFTHSM);
+    fmt_ratio(r2, sizeof r2, res, E_OPENSSL);
     if (isnan(res->scaling))
         snprintf(sc, sizeof sc, "%s", res->threads > 1 ? "-" : "");
     else
@@ -523,12 +528,12 @@ static void print_json(const struct opts *o, const char *date, const char *cpu, 
         }
         double x;
         printf(", \"craton_vs_softhsm\": ");
-        if (ratio(&r->c[E_CRATON], &r->c[E_SOFTHSM], &x))
+        if (rel(r, E_SOFTHSM, &x))
             printf("%.4f", x);
         else
             printf("null");
         printf(", \"craton_vs_openssl\": ");
-        if (ratio(&r->c[E_CRATON], &r->c[E_OPENSSL], &x))
+        if (rel(r, E_OPENSSL, &x))
             printf("%.4f", x);
         else
             printf("null");
@@ -559,7 +564,7 @@ static void print_targets(const struct opts *o)
         for (unsigned k = 0; k < o->nthreads; k++) {
             const struct result *r = find_result(sign_rows[i], o->threads[k]);
             double x;
-            if (r == NULL || !ratio(&r->c[E_CRATON], &r->c[E_OPENSSL], &x))
+            if (r == NULL || !rel(r, E_OPENSSL, &x))
                 continue;
             printf("  %-44s %ut: %5.1f%% of OpenSSL   %s\n", sign_rows[i], o->threads[k],
                    100 * x, x >= 0.90 ? "met (>= 90%)" : "NOT met (< 90%)");
@@ -568,7 +573,7 @@ static void print_targets(const struct opts *o)
     size_t below = 0, compared = 0;
     for (size_t i = 0; i < n_results; i++) {
         double x;
-        if (!ratio(&results[i].c[E_CRATON], &results[i].c[E_SOFTHSM], &x))
+        if (!rel(&results[i], E_SOFTHSM, &x))
             continue;
         compared++;
         if (x < 1.0) {
@@ -599,7 +604,7 @@ static void print_targets(const struct opts *o)
         const struct result *r = &results[i];
         double x;
         if (r->row->kind == BP_FIND && r->row->len >= 10000 &&
-            ratio(&r->c[E_CRATON], &r->c[E_SOFTHSM], &x))
+            rel(r, E_SOFTHSM, &x))
             printf("  %s %ut: %.0fx SoftHSMv2   %s\n", r->row->name, r->threads, x,
                    x >= 1000 ? "met (>= 1000x)" : "NOT met (< 1000x)");
     }
@@ -634,7 +639,7 @@ static void print_targets(const struct opts *o)
     }
     const struct result *g = find_result("aes256-gcm-encrypt-1m", 1);
     double x;
-    if (g != NULL && ratio(&g->c[E_CRATON], &g->c[E_OPENSSL], &x))
+    if (g != NULL && rel(g, E_OPENSSL, &x))
         printf("  aes256-gcm-encrypt-1m 1t: %.1f%% of OpenSSL   %s\n", 100 * x,
                x >= 0.9 ? "met (>= 90%)" : "NOT met (< 90%)");
 }
@@ -675,8 +680,9 @@ int main(int argc, char **argv)
                mods[E_SOFTHSM] ? o.softhsm : "(not used)");
         if (o.craton_conf != NULL)
             printf("craton configuration extra: %s\n", o.craton_conf);
-        printf("%.3g s per cell in %u slice(s) (median slice reported), engines interleaved "
-               "per row;\nops/s summed over threads (one session each), per second of %s\n",
+        printf("%.3g s per cell in %u slice(s) (median slice reported), engines and thread "
+               "counts interleaved\nslice by slice; ratios are medians of per-slice ratios;\n"
+               "ops/s summed over threads (one session each), per second of %s\n",
                o.seconds, o.rounds,
                o.cpu_clock ? "the worker threads' CPU time" : "wall-clock time");
         printf("find rows search %s objects%s; ecdh derive includes C_DestroyObject of the "
@@ -717,46 +723,86 @@ int main(int argc, char **argv)
             if (r != BP_READY)
                 add_note(row->name, what, err);
         }
+        /* Slices interleave the engines and the thread counts: slice r of every cell of the
+         * row is measured back to back, so a change of load on this shared machine moves
+         * them together, and the scaling ratio is taken per slice, then the median. */
         size_t first = n_results;
-        for (unsigned k = 0; k < o.nthreads && n_results < MAX_RESULTS; k++) {
+        unsigned nk = 0;
+        for (unsigned k = 0; k < o.nthreads && n_results < MAX_RESULTS; k++, nk++) {
             struct result *res = &results[n_results++];
             *res = (struct result){.row = row, .threads = o.threads[k], .scaling = NAN};
-            double slice[N_ENG][100];
-            for (int e = 0; e < N_ENG; e++)
+            for (int e = 0; e < N_ENG; e++) {
                 res->c[e].st = st[e];
-            for (unsigned round = 0; round < o.rounds; round++) {
+                res->rel[e] = NAN;
+            }
+        }
+        static double slice[MAX_THREADS][N_ENG][100];
+        for (unsigned round = 0; round < o.rounds; round++) {
+            for (unsigned k = 0; k < nk; k++) {
+                struct result *res = &results[first + k];
                 for (int e = 0; e < N_ENG; e++) {
                     if (res->c[e].st != C_OK)
                         continue;
                     const struct bp_impl *impl = e == E_OPENSSL ? &bp_ossl_impl : &bp_mod_impl;
-                    double rate = run_cell(impl, ctx[e], o.threads[k], o.seconds / o.rounds,
+                    double rate = run_cell(impl, ctx[e], res->threads, o.seconds / o.rounds,
                                            o.cpu_clock, err, sizeof err);
                     if (rate < 0) {
                         res->c[e].st = C_FAIL;
                         char what[64];
-                        snprintf(what, sizeof what, "%s %ut", eng_names[e], o.threads[k]);
+                        snprintf(what, sizeof what, "%s %ut", eng_names[e], res->threads);
                         add_note(row->name, what, err);
                         continue;
                     }
-                    slice[e][round] = rate;
+                    slice[k][e][round] = rate;
                 }
             }
+        }
+        const struct result *one = NULL;
+        unsigned one_k = 0;
+        for (unsigned k = 0; k < nk; k++)
+            if (results[first + k].threads == 1) {
+                one = &results[first + k];
+                one_k = k;
+            }
+        for (unsigned k = 0; k < nk; k++) {
+            struct result *res = &results[first + k];
+            /* Scaling against this row's 1-thread line, slice by slice. */
+            if (one != NULL && res->threads > 1 && res->c[E_CRATON].st == C_OK &&
+                res->c[E_OPENSSL].st == C_OK && one->c[E_CRATON].st == C_OK &&
+                one->c[E_OPENSSL].st == C_OK) {
+                double per[100];
+                unsigned n = 0;
+                for (unsigned r = 0; r < o.rounds; r++) {
+                    double c1 = slice[one_k][E_CRATON][r], o1 = slice[one_k][E_OPENSSL][r];
+                    double o2 = slice[k][E_OPENSSL][r];
+                    if (c1 > 0 && o1 > 0 && o2 > 0)
+                        per[n++] = (slice[k][E_CRATON][r] / c1) / (o2 / o1);
+                }
+                if (n > 0)
+                    res->scaling = median(per, n);
+            }
+        }
+        for (unsigned k = 0; k < nk; k++) {
+            struct result *res = &results[first + k];
+            for (int e = E_SOFTHSM; e < N_ENG; e++) {
+                double per[100];
+                unsigned n = 0;
+                if (res->c[E_CRATON].st != C_OK || res->c[e].st != C_OK)
+                    continue;
+                for (unsigned r = 0; r < o.rounds; r++)
+                    if (slice[k][e][r] > 0)
+                        per[n++] = slice[k][E_CRATON][r] / slice[k][e][r];
+                if (n > 0)
+                    res->rel[e] = median(per, n);
+            }
+        }
+        for (unsigned k = 0; k < nk; k++) { /* median() sorts: after every per-slice use */
+            struct result *res = &results[first + k];
             for (int e = 0; e < N_ENG; e++)
                 if (res->c[e].st == C_OK)
-                    res->c[e].rate = median(slice[e], o.rounds);
+                    res->c[e].rate = median(slice[k][e], o.rounds);
             if (res->c[E_CRATON].st == C_FAIL)
                 exit_code = 1;
-            /* Scaling against this row's 1-thread line. */
-            const struct result *one = NULL;
-            for (size_t i = first; i < n_results; i++)
-                if (results[i].threads == 1)
-                    one = &results[i];
-            if (one != NULL && res->threads > 1) {
-                double cs, os;
-                if (ratio(&res->c[E_CRATON], &one->c[E_CRATON], &cs) &&
-                    ratio(&res->c[E_OPENSSL], &one->c[E_OPENSSL], &os) && os > 0)
-                    res->scaling = cs / os;
-            }
             if (!o.json)
                 print_result(res);
         }
