@@ -47,7 +47,7 @@ struct ch_object {
     CK_SESSION_HANDLE owner;    /* session objects: the creating session */
     uint64_t store_id, store_version;
     uint64_t label_key;         /* hash of CKA_LABEL in the label index, 0 if not indexed */
-    struct ch_object *label_next;
+    struct ch_object *label_next, *label_prev; /* chain of objects with this label_key */
     /* Per-key mechanism cache (e.g. the EVP_PKEY), filled under cache_lock. */
     pthread_mutex_t cache_lock;
     struct ch_mech_cache *cache;

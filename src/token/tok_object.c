@@ -295,6 +295,20 @@ static uint64_t label_key_of(const struct ch_object *o)
     return l == NULL ? 0 : ch_map_hash_bytes(l->val, l->len);
 }
 
+/* Push o at the head of the chain of its label_key; false (o unlinked) if the index cannot
+ * grow. Caller holds objs_lock (write). */
+static bool label_link(struct ch_token *t, struct ch_object *o)
+{
+    struct ch_object *head = ch_map_get(&t->by_label, o->label_key);
+    if (!ch_map_put(&t->by_label, o->label_key, o))
+        return false;
+    o->label_prev = NULL;
+    o->label_next = head;
+    if (head != NULL)
+        head->label_prev = o;
+    return true;
+}
+
 /* Caller holds objs_lock for writing. */
 static bool index_insert(struct ch_token *t, struct ch_object *o)
 {
@@ -305,9 +319,7 @@ static bool index_insert(struct ch_token *t, struct ch_object *o)
         return false;
     }
     o->label_key = label_key_of(o);
-    struct ch_object *head = ch_map_get(&t->by_label, o->label_key);
-    o->label_next = head;
-    if (!ch_map_put(&t->by_label, o->label_key, o)) {
+    if (!label_link(t, o)) {
         /* Keep the label index exact: an object missing from it would be invisible to
          * searches by label, so refuse the insert instead. */
         (void)ch_map_del(&t->by_handle, o->handle);
@@ -318,23 +330,25 @@ static bool index_insert(struct ch_token *t, struct ch_object *o)
     return true;
 }
 
+/* Unlink o from its label chain in O(1) (the chain is doubly linked: closing a session with
+ * many objects of one label, or of none, must not walk the chain once per object). Caller holds
+ * objs_lock (write). */
 static void label_unlink(struct ch_token *t, struct ch_object *o)
 {
-    struct ch_object *head = ch_map_get(&t->by_label, o->label_key);
-    if (head == o) {
+    if (o->label_prev != NULL) {
+        o->label_prev->label_next = o->label_next;
+    } else if (ch_map_get(&t->by_label, o->label_key) == o) {
         if (o->label_next != NULL)
             (void)ch_map_put(&t->by_label, o->label_key, o->label_next); /* replace: no growth */
         else
             (void)ch_map_del(&t->by_label, o->label_key);
     } else {
-        for (struct ch_object *p = head; p != NULL; p = p->label_next) {
-            if (p->label_next == o) {
-                p->label_next = o->label_next;
-                break;
-            }
-        }
+        return; /* not in the index (relabel ran out of memory) */
     }
+    if (o->label_next != NULL)
+        o->label_next->label_prev = o->label_prev;
     o->label_next = NULL;
+    o->label_prev = NULL;
 }
 
 /* Remove from every table and drop the table's reference. Caller holds objs_lock (write). */
@@ -353,9 +367,9 @@ static void index_relabel(struct ch_token *t, struct ch_object *o)
 {
     label_unlink(t, o);
     o->label_key = label_key_of(o);
-    o->label_next = ch_map_get(&t->by_label, o->label_key);
-    if (!ch_map_put(&t->by_label, o->label_key, o))
-        o->label_next = NULL; /* out of memory: it stays findable through a full scan only */
+    if (!label_link(t, o))
+        ch_log(CH_LOG_ERROR, "slot %lu: out of memory indexing a relabelled object",
+               (unsigned long)t->slot);
 }
 
 void ch_obj_drop_all(struct ch_token *t)

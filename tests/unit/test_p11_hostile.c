@@ -643,6 +643,47 @@ static void test_bad_templates(void **state)
     RV(CKR_OK, f->C_CloseSession(h));
 }
 
+/* The label index keeps one chain per label: unlinking from its head, middle and tail, moving
+ * an object to another label and back, and closing the session leave every search exact. */
+static void test_label_chain(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_FUNCTION_LIST_3_0 *f = t->f;
+    CK_SESSION_HANDLE h;
+    CK_OBJECT_HANDLE same[6], other[3], found[16];
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &h), CKR_OK);
+    for (int i = 0; i < 6; i++)
+        same[i] = make_data(t, h, false, "same", "v", 1);
+    for (int i = 0; i < 3; i++)
+        other[i] = make_data(t, h, false, "other", "w", 1);
+    assert_int_equal(find_by_label(t, h, "same", found, 16), 6);
+    RV(CKR_OK, f->C_DestroyObject(h, same[2])); /* middle */
+    assert_int_equal(find_by_label(t, h, "same", found, 16), 5);
+    RV(CKR_OK, f->C_DestroyObject(h, same[5])); /* newest: the chain's head */
+    assert_int_equal(find_by_label(t, h, "same", found, 16), 4);
+    RV(CKR_OK, f->C_DestroyObject(h, same[0])); /* oldest: the tail */
+    assert_int_equal(find_by_label(t, h, "same", found, 16), 3);
+    for (CK_ULONG i = 0; i < 3; i++)
+        assert_true(found[i] == same[1] || found[i] == same[3] || found[i] == same[4]);
+    CK_ATTRIBUTE to_other = {CKA_LABEL, "other", 5}, to_same = {CKA_LABEL, "same", 4};
+    RV(CKR_OK, f->C_SetAttributeValue(h, same[3], &to_other, 1));
+    assert_int_equal(find_by_label(t, h, "same", found, 16), 2);
+    assert_int_equal(find_by_label(t, h, "other", found, 16), 4);
+    RV(CKR_OK, f->C_DestroyObject(h, other[1]));
+    RV(CKR_OK, f->C_SetAttributeValue(h, same[3], &to_same, 1));
+    assert_int_equal(find_by_label(t, h, "same", found, 16), 3);
+    assert_int_equal(find_by_label(t, h, "other", found, 16), 2);
+    RV(CKR_OK, f->C_DestroyObject(h, same[4]));
+    RV(CKR_OK, f->C_DestroyObject(h, same[3]));
+    RV(CKR_OK, f->C_DestroyObject(h, same[1]));
+    assert_int_equal(find_by_label(t, h, "same", found, 16), 0);
+    /* Closing the session drops the rest; a new session finds nothing. */
+    RV(CKR_OK, f->C_CloseSession(h));
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &h), CKR_OK);
+    assert_int_equal(find_by_label(t, h, "other", found, 16), 0);
+    RV(CKR_OK, f->C_CloseSession(h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +701,7 @@ int main(void)
          * cmocka_unit_test_setup_teardown(test_public_token_object_across_logout, setup,
          *                                 teardown), */
         cmocka_unit_test_setup_teardown(test_close_all_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_label_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operation_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_templates, setup, teardown),
