@@ -202,8 +202,7 @@ struct aes_op {
     size_t buf_len;
     uint64_t ctr_room; /* CTR: blocks left before the counter bits wrap (saturating) */
     uint64_t ctr_bytes;
-    uint8_t *acc; /* GCM decryption: ciphertext buffered until the tag is checked */
-    size_t acc_len, acc_cap;
+    struct ch_mech_buf acc; /* GCM decryption: ciphertext buffered until the tag is checked */
     size_t ccm_len; /* CCM: the payload length announced in CK_CCM_PARAMS */
     bool msg_open;  /* message API: a Begin is waiting for its last Next */
     /* CKG_GENERATE_COUNTER_XOR: the caller's IV of the first message (the base), the IV last
@@ -354,10 +353,7 @@ static void aes_free(struct ch_mech_op *o)
     ch_crypto_aes_free(op->c);
     ak_free(op->ak);
     free(op->aad);
-    if (op->acc != NULL) {
-        ch_wipe(op->acc, op->acc_cap);
-        free(op->acc);
-    }
+    ch_mech_buf_free(&op->acc);
     ch_wipe(op, sizeof(*op));
     free(op);
 }
@@ -482,7 +478,7 @@ static CK_RV aes_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len,
     uint8_t *tmp = NULL;
     size_t need;
     CK_RV rv;
-    CH_CHECK(op->c == NULL && op->buf_len == 0 && op->acc_len == 0, CKR_OPERATION_ACTIVE);
+    CH_CHECK(op->c == NULL && op->buf_len == 0 && op->acc.len == 0, CKR_OPERATION_ACTIVE);
     switch (op->kind) {
     case K_ECB:
     case K_CBC:
@@ -559,30 +555,6 @@ out:
     return rv;
 }
 
-static CK_RV acc_add(struct aes_op *op, const uint8_t *in, size_t n)
-{
-    if (n == 0)
-        return CKR_OK;
-    CH_CHECK(op->acc_len + n >= op->acc_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
-    if (op->acc_len + n > op->acc_cap) {
-        size_t nc = op->acc_cap ? op->acc_cap : 256;
-        while (nc < op->acc_len + n)
-            nc *= 2;
-        uint8_t *nb = malloc(nc);
-        CH_CHECK(nb != NULL, CKR_HOST_MEMORY);
-        if (op->acc_len > 0)
-            memcpy(nb, op->acc, op->acc_len);
-        if (op->acc != NULL)
-            ch_wipe(op->acc, op->acc_cap); /* may hold plaintext (CCM, XTS) */
-        free(op->acc);
-        op->acc = nb;
-        op->acc_cap = nc;
-    }
-    memcpy(op->acc + op->acc_len, in, n);
-    op->acc_len += n;
-    return CKR_OK;
-}
-
 static CK_RV block_update(struct aes_op *op, const uint8_t *in, size_t in_len, uint8_t *out,
                           size_t need);
 
@@ -617,7 +589,7 @@ static CK_RV aes_update(struct ch_mech_op *o, const uint8_t *in, size_t in_len, 
         /* Multi-part XTS: ciphertext stealing and the tweak chain need the whole data unit,
          * which OpenSSL takes in one call; the updates collect it (returning nothing) and
          * C_*Final processes it. The unit is bounded as in single-part. */
-        CH_CHECK(in_len <= CH_AES_XTS_MAX_UNIT - op->acc_len, len_range(op));
+        CH_CHECK(in_len <= CH_AES_XTS_MAX_UNIT - op->acc.len, len_range(op));
         need = 0;
         break;
     default:
@@ -627,7 +599,7 @@ static CK_RV aes_update(struct ch_mech_op *o, const uint8_t *in, size_t in_len, 
     if (out == NULL)
         return CKR_OK;
     if ((op->kind == K_GCM && !op->enc) || op->kind == K_CCM || op->kind == K_XTS)
-        return acc_add(op, in, in_len);
+        return ch_mech_buf_add(&op->acc, in, in_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
     if (op->c == NULL)
         CH_TRY(start(op, &op->c));
     if (op->kind == K_CTR || op->kind == K_GCM) {
@@ -722,18 +694,18 @@ static CK_RV aes_final(struct ch_mech_op *o, uint8_t *out, size_t *out_len)
                 CH_TRY(start(op, &op->c));
             return ch_crypto_aes_gcm_tag(op->c, out, op->tag_len);
         }
-        CH_CHECK(op->acc_len >= op->tag_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
-        return gcm_open(op, NULL, op->acc, op->acc_len - op->tag_len,
-                        op->acc + op->acc_len - op->tag_len, out, out_len);
+        CH_CHECK(op->acc.len >= op->tag_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
+        return gcm_open(op, NULL, op->acc.p, op->acc.len - op->tag_len,
+                        op->acc.p + op->acc.len - op->tag_len, out, out_len);
     case K_CCM:
-        return ccm_run(op, op->acc, op->acc_len, out, out_len);
+        return ccm_run(op, op->acc.p, op->acc.len, out, out_len);
     case K_XTS: /* the data unit collected by the updates, >= one block */
-        CH_CHECK(op->acc_len >= 16, len_range(op));
-        CH_TRY(ch_mech_out_check(out, out_len, op->acc_len));
+        CH_CHECK(op->acc.len >= 16, len_range(op));
+        CH_TRY(ch_mech_out_check(out, out_len, op->acc.len));
         if (out == NULL)
             return CKR_OK;
         CH_TRY(start(op, &c));
-        rv = ch_crypto_aes_update(c, op->acc, op->acc_len, out);
+        rv = ch_crypto_aes_update(c, op->acc.p, op->acc.len, out);
         goto out;
     default:
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
@@ -1070,9 +1042,7 @@ static void msg_reset(struct aes_op *op)
     op->msg_open = false;
     ch_crypto_aes_free(op->c);
     op->c = NULL;
-    if (op->acc != NULL)
-        ch_wipe(op->acc, op->acc_len);
-    op->acc_len = 0;
+    ch_mech_buf_clear(&op->acc);
 }
 
 static CK_RV aes_msg_oneshot(struct ch_mech_op *o, void *params, size_t params_len,
@@ -1154,14 +1124,14 @@ static CK_RV aes_msg_next(struct ch_mech_op *o, void *params, size_t params_len,
     if (op->kind == K_CCM) {
         CK_CCM_MESSAGE_PARAMS *cp;
         CH_TRY(ccm_msg_params(params, params_len, &cp));
-        size_t need = final ? op->acc_len + in_len : 0;
+        size_t need = final ? op->acc.len + in_len : 0;
         CH_CHECK(!final || need == cp->ulDataLen, len_range(op));
         CH_TRY(ch_mech_out_check(out, out_len, need));
         if (out == NULL)
             return CKR_OK;
-        rv = acc_add(op, in, in_len);
+        rv = ch_mech_buf_add(&op->acc, in, in_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
         if (rv == CKR_OK && final)
-            rv = ccm_msg_run(op, cp, op->aad, op->aad_len, op->acc, op->acc_len, out);
+            rv = ccm_msg_run(op, cp, op->aad, op->aad_len, op->acc.p, op->acc.len, out);
         if (final || rv != CKR_OK)
             msg_reset(op);
         return rv;
@@ -1183,15 +1153,15 @@ static CK_RV aes_msg_next(struct ch_mech_op *o, void *params, size_t params_len,
         CH_TRY(ch_mech_out_check(out, out_len, 0));
         if (out == NULL)
             return CKR_OK;
-        CH_TRY_OUT(acc_add(op, in, in_len));
+        CH_TRY_OUT(ch_mech_buf_add(&op->acc, in, in_len, CKR_ENCRYPTED_DATA_LEN_RANGE));
         rv = CKR_OK;
         goto out;
     }
-    CH_TRY(ch_mech_out_check(out, out_len, op->acc_len + in_len));
+    CH_TRY(ch_mech_out_check(out, out_len, op->acc.len + in_len));
     if (out == NULL)
         return CKR_OK;
-    CH_TRY_OUT(acc_add(op, in, in_len));
-    rv = gcm_open(op, op->c, op->acc, op->acc_len, gp->pTag, out, out_len);
+    CH_TRY_OUT(ch_mech_buf_add(&op->acc, in, in_len, CKR_ENCRYPTED_DATA_LEN_RANGE));
+    rv = gcm_open(op, op->c, op->acc.p, op->acc.len, gp->pTag, out, out_len);
 out:
     if (final || rv != CKR_OK)
         msg_reset(op);

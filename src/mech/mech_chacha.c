@@ -26,8 +26,7 @@ struct cc_op {
     uint8_t *aad; /* C_Encrypt/C_Decrypt AEAD: copy of the parameter's AAD */
     size_t aad_len;
     struct ch_chacha *c; /* running cipher: multi-part, stream, or an open message */
-    uint8_t *acc;        /* AEAD decryption: ciphertext (and tag) held until the last part */
-    size_t acc_len, acc_cap;
+    struct ch_mech_buf acc; /* AEAD decryption: ciphertext (and tag) held until the last part */
     uint64_t room; /* stream: bytes left before the block counter wraps (saturating) */
     uint64_t used;
     bool msg_open; /* message API: a Begin waits for its last Next */
@@ -146,10 +145,7 @@ static void cc_free(struct ch_mech_op *o)
     ch_crypto_chacha_free(op->c);
     ch_crypto_chacha_key_free(op->key);
     free(op->aad);
-    if (op->acc != NULL) {
-        ch_wipe(op->acc, op->acc_cap);
-        free(op->acc);
-    }
+    ch_mech_buf_free(&op->acc);
     ch_wipe(op, sizeof(*op));
     free(op);
 }
@@ -236,7 +232,7 @@ static CK_RV cc_oneshot(struct ch_mech_op *o, const uint8_t *in, size_t in_len, 
     struct cc_op *op = (struct cc_op *)o;
     struct ch_chacha *c = NULL;
     CK_RV rv;
-    CH_CHECK(op->c == NULL && op->acc_len == 0, CKR_OPERATION_ACTIVE);
+    CH_CHECK(op->c == NULL && op->acc.len == 0, CKR_OPERATION_ACTIVE);
     if (op->kind == CC_STREAM) {
         CH_TRY(stream_account(op, in_len));
         CH_TRY(ch_mech_out_check(out, out_len, in_len));
@@ -270,31 +266,6 @@ out:
     return rv;
 }
 
-static CK_RV acc_add(struct cc_op *op, const uint8_t *in, size_t n)
-{
-    if (n == 0)
-        return CKR_OK;
-    CH_CHECK(n <= SIZE_MAX - op->acc_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
-    if (op->acc_len + n > op->acc_cap) {
-        size_t nc = op->acc_cap ? op->acc_cap : 256;
-        while (nc < op->acc_len + n)
-            nc = nc > SIZE_MAX / 2 ? op->acc_len + n : nc * 2;
-        uint8_t *nb = malloc(nc);
-        CH_CHECK(nb != NULL, CKR_HOST_MEMORY);
-        if (op->acc_len > 0)
-            memcpy(nb, op->acc, op->acc_len);
-        if (op->acc != NULL) {
-            ch_wipe(op->acc, op->acc_cap);
-            free(op->acc);
-        }
-        op->acc = nb;
-        op->acc_cap = nc;
-    }
-    memcpy(op->acc + op->acc_len, in, n);
-    op->acc_len += n;
-    return CKR_OK;
-}
-
 /* Multi-part: encryption and the stream cipher stream; AEAD decryption returns nothing before
  * C_DecryptFinal (§Chacha20/Poly1305: "no data should be returned until C_Decrypt or
  * C_DecryptFinal"), which checks the tag over everything collected. */
@@ -305,7 +276,8 @@ static CK_RV cc_update(struct ch_mech_op *o, const uint8_t *in, size_t in_len, u
     CH_CHECK(out_len != NULL, CKR_ARGUMENTS_BAD);
     if (op->kind == CC_AEAD && !op->enc) {
         CH_TRY(ch_mech_out_check(out, out_len, 0));
-        return out == NULL ? CKR_OK : acc_add(op, in, in_len);
+        return out == NULL ? CKR_OK
+                           : ch_mech_buf_add(&op->acc, in, in_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
     }
     if (op->kind == CC_STREAM)
         CH_TRY(stream_account(op, in_len));
@@ -334,13 +306,13 @@ static CK_RV cc_final(struct ch_mech_op *o, uint8_t *out, size_t *out_len)
             CH_TRY(start(op, op->iv, op->iv_len, op->aad, op->aad_len, &op->c));
         return ch_crypto_chacha_tag(op->c, out);
     }
-    CH_CHECK(op->acc_len >= CH_CHACHA_TAG_LEN, CKR_ENCRYPTED_DATA_LEN_RANGE);
-    size_t n = op->acc_len - CH_CHACHA_TAG_LEN;
+    CH_CHECK(op->acc.len >= CH_CHACHA_TAG_LEN, CKR_ENCRYPTED_DATA_LEN_RANGE);
+    size_t n = op->acc.len - CH_CHACHA_TAG_LEN;
     CH_TRY(ch_mech_out_check(out, out_len, n));
     if (out == NULL)
         return CKR_OK;
     CH_TRY(start(op, op->iv, op->iv_len, op->aad, op->aad_len, &c));
-    rv = aead_open(c, op->acc, n, op->acc + n, out);
+    rv = aead_open(c, op->acc.p, n, op->acc.p + n, out);
     ch_crypto_chacha_free(c);
     return rv;
 }
@@ -365,9 +337,7 @@ static void msg_reset(struct cc_op *op)
     op->msg_open = false;
     ch_crypto_chacha_free(op->c);
     op->c = NULL;
-    if (op->acc != NULL)
-        ch_wipe(op->acc, op->acc_len);
-    op->acc_len = 0;
+    ch_mech_buf_clear(&op->acc);
 }
 
 static CK_RV cc_msg_oneshot(struct ch_mech_op *o, void *params, size_t params_len,
@@ -426,13 +396,13 @@ static CK_RV cc_msg_next(struct ch_mech_op *o, void *params, size_t params_len,
         goto out;
     }
     /* Decryption releases the plaintext only with the last part, once the tag verified. */
-    size_t need = final ? op->acc_len + in_len : 0;
-    CH_CHECK(!final || need >= op->acc_len, CKR_ENCRYPTED_DATA_LEN_RANGE);
+    size_t need = final ? op->acc.len + in_len : 0;
+    CH_CHECK(!final || need >= op->acc.len, CKR_ENCRYPTED_DATA_LEN_RANGE);
     CH_TRY(ch_mech_out_check(out, out_len, need));
     if (out == NULL)
         return CKR_OK;
-    CH_TRY_OUT(acc_add(op, in, in_len));
-    rv = final ? aead_open(op->c, op->acc, op->acc_len, mp->pTag, out) : CKR_OK;
+    CH_TRY_OUT(ch_mech_buf_add(&op->acc, in, in_len, CKR_ENCRYPTED_DATA_LEN_RANGE));
+    rv = final ? aead_open(op->c, op->acc.p, op->acc.len, mp->pTag, out) : CKR_OK;
 out:
     if (final || rv != CKR_OK)
         msg_reset(op);

@@ -22,4 +22,19 @@ CH_MUST_CHECK CK_RV ch_mech_sym_random_key(CK_KEY_TYPE kt, size_t len, struct ch
 /* CKM_SHA_1 .. CKM_SHA3_512 (and CKM_SHA*_HMAC) -> enum ch_hash; CH_HASH_NONE otherwise. */
 enum ch_hash ch_mech_sym_hash_of(CK_MECHANISM_TYPE m);
 
+/* A growing buffer for data held back until an operation's last part (AEAD decryption,
+ * CCM, XTS). Its contents may be plaintext or key-dependent: every release wipes. */
+struct ch_mech_buf {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+/* Append n bytes; `too_long` if the total would overflow, CKR_HOST_MEMORY if out of memory. */
+CH_MUST_CHECK CK_RV ch_mech_buf_add(struct ch_mech_buf *b, const uint8_t *in, size_t n,
+                                    CK_RV too_long);
+/* Wipe the contents and empty the buffer (the allocation is kept for reuse). */
+void ch_mech_buf_clear(struct ch_mech_buf *b);
+/* Wipe and release. */
+void ch_mech_buf_free(struct ch_mech_buf *b);
+
 #endif
