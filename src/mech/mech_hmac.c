@@ -4,6 +4,7 @@
  * (§6.10.x, SP 800-38B): single- and multi-part sign/verify and the message-based sign/verify
  * API (one MAC per message under the same key). Verification compares in constant time. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ struct mac_op {
     size_t mac_len;  /* output length (truncated for _GENERAL) */
     size_t full_len; /* untruncated */
     struct ch_hmac *hm;
+    struct hmac_cache *hc; /* the key's cache entry hm came from (a reference), or NULL */
     struct ch_cmac *cm;
     uint8_t *key; /* CMAC: key copy (ch_secmem) to restart per message */
     size_t key_len;
@@ -56,49 +58,119 @@ static bool hmac_key_type_ok(CK_KEY_TYPE kt, enum ch_hash h)
 }
 
 /* The key's prepared HMAC (inner and outer pads hashed once), kept in the key object's cache
- * slot; each operation duplicates it instead of keying afresh. One hash per key is cached
- * (the first used); other hashes key afresh. */
+ * slot, with a few spare contexts already keyed from it. An operation takes a spare (or a copy
+ * of the template) and gives it back, restarted, when it ends, so a C_SignInit/C_Sign pair
+ * costs neither keying nor allocating a context. The entry is reference counted: an operation
+ * keeps it alive after the slot drops it (key changed or destroyed, logout), and a dropped
+ * entry takes no spares back, so no keyed state outlives the key beyond running operations.
+ * One hash per key is cached (the first used); other hashes key afresh. */
+#define HMAC_SPARES 4
+
 struct hmac_cache {
     struct ch_mech_cache base;
     enum ch_hash h;
     struct ch_hmac *tmpl;
+    pthread_mutex_t mu; /* guards spare, nspare, dead, and copies of tmpl */
+    atomic_uint refs;   /* the slot's and each operation's */
+    bool dead;          /* dropped from the slot */
+    struct ch_hmac *spare[HMAC_SPARES];
+    unsigned nspare;
 };
+
+static void hc_spares_free(struct hmac_cache *hc)
+{
+    while (hc->nspare > 0)
+        ch_crypto_hmac_free(hc->spare[--hc->nspare]); /* cleanses */
+}
+
+static void hc_unref(struct hmac_cache *hc)
+{
+    if (hc == NULL || atomic_fetch_sub(&hc->refs, 1) != 1)
+        return;
+    hc_spares_free(hc);
+    ch_crypto_hmac_free(hc->tmpl);
+    pthread_mutex_destroy(&hc->mu);
+    free(hc);
+}
 
 static void hmac_cache_free(struct ch_mech_cache *c)
 {
-    ch_crypto_hmac_free(((struct hmac_cache *)c)->tmpl);
-    free(c);
+    struct hmac_cache *hc = (struct hmac_cache *)c;
+    pthread_mutex_lock(&hc->mu);
+    hc->dead = true;
+    hc_spares_free(hc);
+    pthread_mutex_unlock(&hc->mu);
+    hc_unref(hc);
+}
+
+/* A keyed context from the entry: a spare, or a copy of the template. */
+static CK_RV hc_take(struct hmac_cache *hc, struct ch_hmac **out)
+{
+    CK_RV rv = CKR_OK;
+    pthread_mutex_lock(&hc->mu);
+    if (hc->nspare > 0)
+        *out = hc->spare[--hc->nspare];
+    else
+        rv = ch_crypto_hmac_dup(hc->tmpl, out);
+    pthread_mutex_unlock(&hc->mu);
+    return rv;
+}
+
+/* An operation's context back to its entry, restarted (or freed). */
+static void hc_give(struct hmac_cache *hc, struct ch_hmac *m)
+{
+    if (ch_crypto_hmac_restart(m) == CKR_OK) {
+        pthread_mutex_lock(&hc->mu);
+        if (!hc->dead && hc->nspare < HMAC_SPARES) {
+            hc->spare[hc->nspare++] = m;
+            m = NULL;
+        }
+        pthread_mutex_unlock(&hc->mu);
+    }
+    ch_crypto_hmac_free(m);
 }
 
 static CK_RV hmac_for_key(const struct ch_mech_key *key, enum ch_hash h, const uint8_t *v,
-                          size_t vl, struct ch_hmac **out)
+                          size_t vl, struct ch_hmac **out, struct hmac_cache **hc_out)
 {
     pthread_mutex_t *mu = key->cache_lock;
     bool cacheable = key->cache != NULL && mu != NULL;
+    struct hmac_cache *hc = NULL;
+    *hc_out = NULL;
     if (cacheable) {
-        CK_RV rv = CKR_OK;
-        bool hit = false;
         pthread_mutex_lock(mu);
-        struct hmac_cache *hc = (struct hmac_cache *)*key->cache;
-        if (hc != NULL && hc->base.free == hmac_cache_free && hc->h == h) {
-            rv = ch_crypto_hmac_dup(hc->tmpl, out);
-            hit = true;
+        struct hmac_cache *c = (struct hmac_cache *)*key->cache;
+        if (c != NULL && c->base.free == hmac_cache_free && c->h == h) {
+            atomic_fetch_add(&c->refs, 1);
+            hc = c;
         }
         pthread_mutex_unlock(mu);
-        if (hit)
-            return rv;
+        if (hc != NULL) {
+            CK_RV rv = hc_take(hc, out);
+            if (rv != CKR_OK) {
+                hc_unref(hc);
+                return rv;
+            }
+            *hc_out = hc;
+            return CKR_OK;
+        }
     }
     CH_TRY(ch_crypto_hmac_new(h, v, vl, out));
     struct ch_hmac *t = NULL;
     if (cacheable && ch_crypto_hmac_dup(*out, &t) == CKR_OK) {
-        struct hmac_cache *hc = NULL;
+        struct hmac_cache *c = NULL;
         pthread_mutex_lock(mu);
-        if (*key->cache == NULL && (hc = calloc(1, sizeof(*hc))) != NULL) {
-            hc->base.free = hmac_cache_free;
-            hc->h = h;
-            hc->tmpl = t;
-            t = NULL;
-            *key->cache = &hc->base;
+        if (*key->cache == NULL && (c = calloc(1, sizeof(*c))) != NULL) {
+            if (pthread_mutex_init(&c->mu, NULL) != 0) {
+                free(c);
+            } else {
+                c->base.free = hmac_cache_free;
+                c->h = h;
+                c->tmpl = t;
+                t = NULL;
+                atomic_init(&c->refs, 1);
+                *key->cache = &c->base;
+            }
         }
         pthread_mutex_unlock(mu);
         ch_crypto_hmac_free(t);
@@ -121,7 +193,11 @@ static CK_RV restart(struct mac_op *op)
 static void mac_free(struct ch_mech_op *o)
 {
     struct mac_op *op = (struct mac_op *)o;
-    ch_crypto_hmac_free(op->hm);
+    if (op->hc != NULL && op->hm != NULL)
+        hc_give(op->hc, op->hm);
+    else
+        ch_crypto_hmac_free(op->hm);
+    hc_unref(op->hc);
     ch_crypto_cmac_free(op->cm);
     ch_secmem_free(op->key);
     free(op);
@@ -170,7 +246,7 @@ static CK_RV mac_init(const struct ch_mech_desc *d, enum ch_op_kind kind, const 
         CH_CHECK_OUT(op->key != NULL, CKR_HOST_MEMORY);
         CH_TRY_OUT(ch_crypto_cmac_new(v, vl, &op->cm));
     } else {
-        CH_TRY_OUT(hmac_for_key(key, h, v, vl, &op->hm));
+        CH_TRY_OUT(hmac_for_key(key, h, v, vl, &op->hm, &op->hc));
     }
     *out = &op->base;
     return CKR_OK;

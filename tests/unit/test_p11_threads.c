@@ -219,6 +219,118 @@ static void test_threads(void **state)
     free(sh);
 }
 
+/* HMAC contexts are pooled per key (mech_hmac.c): threads signing with one shared key, some
+ * leaving operations unfinished (C_SignUpdate then a new C_SignInit via C_SessionCancel), must
+ * every time get the MAC of their own message; after the key's value can no longer be read
+ * back the pool still serves correct MACs; destroying the key while others sign gives them
+ * CKR_OK or CKR_KEY_HANDLE_INVALID, never a wrong MAC. */
+struct mac_shared {
+    struct ch_p11t *t;
+    _Atomic CK_OBJECT_HANDLE key;
+    CK_BYTE msg[THREADS][40];
+    CK_BYTE mac[THREADS][32];
+};
+
+struct mac_worker {
+    struct mac_shared *sh;
+    unsigned id;
+    bool allow_gone; /* the key may be destroyed under us */
+    char error[256];
+};
+
+static void *mac_work(void *p)
+{
+    struct mac_worker *mw = p;
+    struct mac_shared *sh = mw->sh;
+    const CK_FUNCTION_LIST_3_0 *f = sh->t->f;
+    CK_MECHANISM m = {CKM_SHA256_HMAC, NULL, 0};
+    CK_SESSION_HANDLE h;
+    CK_RV rv = ch_p11t_open(sh->t, false, CH_P11T_NOBODY, &h);
+    if (rv != CKR_OK) {
+        snprintf(mw->error, sizeof(mw->error), "open: %s", ch_p11t_rv_name(rv));
+        return NULL;
+    }
+    for (unsigned i = 0; i < 400; i++) {
+        CK_BYTE out[32];
+        CK_ULONG len = sizeof(out);
+        rv = f->C_SignInit(h, &m, atomic_load(&sh->key));
+        if (rv == CKR_OK && i % 7 == 3) { /* leave one unfinished: its context goes back */
+            rv = f->C_SignUpdate(h, sh->msg[mw->id], 5);
+            if (rv == CKR_OK)
+                rv = f->C_SessionCancel(h, CKF_SIGN);
+            if (rv == CKR_OK)
+                rv = f->C_SignInit(h, &m, atomic_load(&sh->key));
+        }
+        if (rv == CKR_OK)
+            rv = f->C_Sign(h, sh->msg[mw->id], sizeof(sh->msg[mw->id]), out, &len);
+        if (rv == CKR_KEY_HANDLE_INVALID && mw->allow_gone)
+            break;
+        if (rv != CKR_OK || len != 32 || memcmp(out, sh->mac[mw->id], 32) != 0) {
+            snprintf(mw->error, sizeof(mw->error), "thread %u iteration %u: %s, %s MAC",
+                     mw->id, i, ch_p11t_rv_name(rv),
+                     rv == CKR_OK ? "wrong" : "no");
+            break;
+        }
+    }
+    (void)f->C_CloseSession(h);
+    return NULL;
+}
+
+static void test_hmac_pool_threads(void **state)
+{
+    (void)state;
+    struct ch_p11t t;
+    struct mac_shared *sh = calloc(1, sizeof(*sh));
+    struct mac_worker w[THREADS];
+    pthread_t th[THREADS];
+    CK_SESSION_HANDLE h;
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_BYTE value[32];
+    assert_non_null(sh);
+    assert_int_equal(ch_p11t_setup(&t, NULL), 0);
+    sh->t = &t;
+    memset(value, 0x5a, sizeof(value));
+    CK_ATTRIBUTE kt_[] = {{CKA_CLASS, &cls, sizeof(cls)},   {CKA_KEY_TYPE, &kt, sizeof(kt)},
+                          {CKA_TOKEN, &no, sizeof(no)},     {CKA_SIGN, &yes, sizeof(yes)},
+                          {CKA_VALUE, value, sizeof(value)}};
+    /* Logged in once for the application: the workers' sessions see the private key too. */
+    assert_int_equal(ch_p11t_open(&t, true, CKU_USER, &h), CKR_OK);
+    CK_OBJECT_HANDLE k;
+    assert_int_equal(t.f->C_CreateObject(h, kt_, 5, &k), CKR_OK);
+    atomic_init(&sh->key, k);
+    /* Reference MACs, each from a key imported afresh (no pooled context involved). */
+    for (unsigned i = 0; i < THREADS; i++) {
+        CK_OBJECT_HANDLE k1;
+        CK_MECHANISM m = {CKM_SHA256_HMAC, NULL, 0};
+        CK_ULONG len = 32;
+        memset(sh->msg[i], (int)(0x30 + i), sizeof(sh->msg[i]));
+        assert_int_equal(t.f->C_CreateObject(h, kt_, 5, &k1), CKR_OK);
+        assert_int_equal(t.f->C_SignInit(h, &m, k1), CKR_OK);
+        assert_int_equal(t.f->C_Sign(h, sh->msg[i], sizeof(sh->msg[i]), sh->mac[i], &len),
+                         CKR_OK);
+        assert_int_equal(t.f->C_DestroyObject(h, k1), CKR_OK);
+    }
+    for (int round = 0; round < 2; round++) {
+        /* Round 1: the key is destroyed while the threads sign. */
+        for (unsigned i = 0; i < THREADS; i++) {
+            w[i] = (struct mac_worker){.sh = sh, .id = i, .allow_gone = round == 1};
+            assert_int_equal(pthread_create(&th[i], NULL, mac_work, &w[i]), 0);
+        }
+        if (round == 1)
+            assert_int_equal(t.f->C_DestroyObject(h, k), CKR_OK);
+        for (unsigned i = 0; i < THREADS; i++) {
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+            if (w[i].error[0] != '\0')
+                fail_msg("%s", w[i].error);
+        }
+    }
+    assert_int_equal(t.f->C_CloseSession(h), CKR_OK);
+    ch_p11t_teardown(&t);
+    free(sh);
+}
+
 /* PKCS#11 3.0 §5.4.1: several threads racing C_Initialize: exactly one wins, the others get
  * CKR_CRYPTOKI_ALREADY_INITIALIZED; then the module works. Repeated a few times. */
 struct init_racer {
@@ -274,6 +386,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_initialize),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_hmac_pool_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
