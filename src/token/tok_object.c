@@ -372,60 +372,69 @@ static void index_relabel(struct ch_token *t, struct ch_object *o)
                (unsigned long)t->slot);
 }
 
-void ch_obj_drop_all(struct ch_token *t)
+enum drop_which { DROP_ALL, DROP_PRIVATE_SESSION, DROP_SESSION_OF };
+
+static bool drop_match(const struct ch_object *o, enum drop_which w, CK_SESSION_HANDLE h)
+{
+    switch (w) {
+    case DROP_ALL:
+        return true;
+    case DROP_PRIVATE_SESSION:
+        return !o->on_token && o->is_private;
+    case DROP_SESSION_OF:
+        return !o->on_token && o->owner == h;
+    }
+    return false;
+}
+
+/* Remove every indexed object that matches. Removing from the handle map moves entries
+ * (backward-shift deletion), so the matches are collected in one pass and removed after:
+ * linear in the number of objects. Should that list not fit in memory, fall back to restarting
+ * the scan after each removal (quadratic, but nothing is left behind). */
+static void drop_where(struct ch_token *t, enum drop_which w, CK_SESSION_HANDLE h)
 {
     pthread_rwlock_wrlock(&t->objs_lock);
-    for (;;) {
-        size_t pos = 0;
-        uint64_t k;
-        void *v;
-        if (!ch_map_next(&t->by_handle, &pos, &k, &v))
-            break;
-        index_remove(t, v);
+    size_t n = 0, pos = 0;
+    uint64_t k;
+    void *v;
+    struct ch_object **list = malloc((t->by_handle.count + 1) * sizeof(*list));
+    if (list != NULL) {
+        while (ch_map_next(&t->by_handle, &pos, &k, &v))
+            if (drop_match(v, w, h))
+                list[n++] = v;
+        for (size_t i = 0; i < n; i++)
+            index_remove(t, list[i]);
+        free(list);
+    } else {
+        bool again = true;
+        while (again) {
+            again = false;
+            pos = 0;
+            while (ch_map_next(&t->by_handle, &pos, &k, &v)) {
+                if (drop_match(v, w, h)) {
+                    index_remove(t, v);
+                    again = true;
+                    break;
+                }
+            }
+        }
     }
     pthread_rwlock_unlock(&t->objs_lock);
+}
+
+void ch_obj_drop_all(struct ch_token *t)
+{
+    drop_where(t, DROP_ALL, CK_INVALID_HANDLE);
 }
 
 void ch_obj_drop_private_session_objects(struct ch_token *t)
 {
-    pthread_rwlock_wrlock(&t->objs_lock);
-    bool again = true;
-    while (again) {
-        again = false;
-        size_t pos = 0;
-        uint64_t k;
-        void *v;
-        while (ch_map_next(&t->by_handle, &pos, &k, &v)) {
-            struct ch_object *o = v;
-            if (!o->on_token && o->is_private) {
-                index_remove(t, o);
-                again = true;
-                break;
-            }
-        }
-    }
-    pthread_rwlock_unlock(&t->objs_lock);
+    drop_where(t, DROP_PRIVATE_SESSION, CK_INVALID_HANDLE);
 }
 
 void ch_obj_drop_session_objects(struct ch_token *t, CK_SESSION_HANDLE h)
 {
-    pthread_rwlock_wrlock(&t->objs_lock);
-    bool again = true;
-    while (again) {
-        again = false;
-        size_t pos = 0;
-        uint64_t k;
-        void *v;
-        while (ch_map_next(&t->by_handle, &pos, &k, &v)) {
-            struct ch_object *o = v;
-            if (!o->on_token && o->owner == h) {
-                index_remove(t, o);
-                again = true;
-                break;
-            }
-        }
-    }
-    pthread_rwlock_unlock(&t->objs_lock);
+    drop_where(t, DROP_SESSION_OF, h);
 }
 
 /* ---- loading from the store ---------------------------------------------------------------- */

@@ -684,6 +684,31 @@ static void test_label_chain(void **state)
     RV(CKR_OK, f->C_CloseSession(h));
 }
 
+/* Closing a session removes exactly its own session objects, however many, and leaves other
+ * sessions' objects and token objects alone. */
+static void test_close_drops_only_own(void **state)
+{
+    struct ch_p11t *t = *state;
+    CK_FUNCTION_LIST_3_0 *f = t->f;
+    CK_SESSION_HANDLE a, b;
+    CK_OBJECT_HANDLE found[8], tok;
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &a), CKR_OK);
+    assert_int_equal(ch_p11t_open(t, true, CH_P11T_NOBODY, &b), CKR_OK);
+    for (int i = 0; i < 600; i++)
+        (void)make_data(t, a, false, i % 2 ? "a-odd" : "a-even", "x", 1);
+    for (int i = 0; i < 5; i++)
+        (void)make_data(t, b, false, "b", "y", 1);
+    tok = make_data(t, a, true, "a-token", "z", 1);
+    RV(CKR_OK, f->C_CloseSession(a));
+    assert_int_equal(find_by_label(t, b, "a-odd", found, 8), 0);
+    assert_int_equal(find_by_label(t, b, "a-even", found, 8), 0);
+    assert_int_equal(find_by_label(t, b, "b", found, 8), 5);
+    assert_int_equal(find_by_label(t, b, "a-token", found, 8), 1);
+    assert_int_equal(found[0], tok);
+    RV(CKR_OK, f->C_DestroyObject(b, tok));
+    RV(CKR_OK, f->C_CloseSession(b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -702,6 +727,7 @@ int main(void)
          *                                 teardown), */
         cmocka_unit_test_setup_teardown(test_close_all_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_label_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_drops_only_own, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operation_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_templates, setup, teardown),
