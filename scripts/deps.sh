@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config meson ninja-build libssl-dev libsqlite3-dev libinih-dev
             libcjson-dev libcmocka-dev opensc openssl)
-test_pkgs=(gnutls-bin p11-kit libp11-kit-dev softhsm2 python3 python3-pykcs11 sqlite3 valgrind
+test_pkgs=(gnutls-bin p11-kit libp11-kit-dev softhsm2 python3 python3-pykcs11 python3-cryptography
+           sqlite3 valgrind
            libnss3-tools openssh-client binutils openjdk-17-jdk-headless libengine-pkcs11-openssl)
 
 want=("${build_pkgs[@]}")
