@@ -17,6 +17,8 @@
 #include "util/ch_ct.h"
 #include "util/ch_secmem.h"
 
+#define AES_SPARES 4
+
 struct ch_aes_key {
     atomic_uint refs;
     size_t len;
@@ -24,12 +26,18 @@ struct ch_aes_key {
     uint8_t *key; /* ch_secmem */
     pthread_mutex_t mu;
     EVP_CIPHER_CTX *tmpl[CH_AES_MODE_COUNT_][2]; /* [mode][enc], built on first use */
+    /* Finished operations' contexts, keyed and set up for (mode, direction), kept for the next
+     * start so a short operation costs neither a context allocation nor a copy. */
+    struct ch_aes *spare[CH_AES_MODE_COUNT_][2][AES_SPARES];
+    unsigned nspare[CH_AES_MODE_COUNT_][2];
 };
 
 struct ch_aes {
     EVP_CIPHER_CTX *ctx;
+    struct ch_aes_key *k; /* a reference while in use; none while spare */
     enum ch_aes_mode mode;
     bool enc;
+    size_t gcm_ivlen; /* GCM: the IV length the context is set up for */
 };
 
 struct ch_cmac {
@@ -101,8 +109,14 @@ void ch_crypto_aes_key_free(struct ch_aes_key *k)
     if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
         return;
     for (int m = 0; m < CH_AES_MODE_COUNT_; m++)
-        for (int e = 0; e < 2; e++)
+        for (int e = 0; e < 2; e++) {
             EVP_CIPHER_CTX_free(k->tmpl[m][e]); /* cleanses the schedule */
+            while (k->nspare[m][e] > 0) {
+                struct ch_aes *c = k->spare[m][e][--k->nspare[m][e]];
+                EVP_CIPHER_CTX_free(c->ctx);
+                free(c);
+            }
+        }
     pthread_mutex_destroy(&k->mu);
     ch_secmem_free(k->key);
     free(k);
@@ -143,6 +157,16 @@ static EVP_CIPHER_CTX *template_of(struct ch_aes_key *k, enum ch_aes_mode m, boo
     return ctx;
 }
 
+/* Free a context for good (not back to the spares) and drop its key reference. */
+static void aes_discard(struct ch_aes *c)
+{
+    if (c == NULL)
+        return;
+    EVP_CIPHER_CTX_free(c->ctx);
+    ch_crypto_aes_key_free(c->k);
+    free(c);
+}
+
 CK_RV ch_crypto_aes_start(struct ch_aes_key *k, enum ch_aes_mode m, bool enc, const uint8_t *iv,
                           size_t iv_len, struct ch_aes **out)
 {
@@ -155,31 +179,43 @@ CK_RV ch_crypto_aes_start(struct ch_aes_key *k, enum ch_aes_mode m, bool enc, co
         CH_CHECK(iv != NULL && iv_len >= 1 && iv_len <= 128, CKR_ARGUMENTS_BAD);
     else
         CH_CHECK(iv != NULL && iv_len == 16, CKR_ARGUMENTS_BAD);
-    struct ch_aes *c = calloc(1, sizeof(*c));
-    CH_CHECK(c != NULL, CKR_HOST_MEMORY);
-    c->mode = m;
-    c->enc = enc;
+    struct ch_aes *c = NULL;
+    int ok = 1;
     CH_OSSL_ENTER();
-    c->ctx = EVP_CIPHER_CTX_new();
-    CH_CHECK_OUT(c->ctx != NULL, CKR_HOST_MEMORY);
     pthread_mutex_lock(&k->mu);
-    EVP_CIPHER_CTX *t = template_of(k, m, enc);
-    int ok = t != NULL && EVP_CIPHER_CTX_copy(c->ctx, t) == 1;
+    if (k->nspare[m][enc] > 0) {
+        c = k->spare[m][enc][--k->nspare[m][enc]];
+    } else if ((c = calloc(1, sizeof(*c))) != NULL) {
+        c->mode = m;
+        c->enc = enc;
+        c->gcm_ivlen = 12; /* OpenSSL's default for GCM */
+        EVP_CIPHER_CTX *t = template_of(k, m, enc);
+        c->ctx = EVP_CIPHER_CTX_new();
+        ok = t != NULL && c->ctx != NULL && EVP_CIPHER_CTX_copy(c->ctx, t) == 1;
+    }
     pthread_mutex_unlock(&k->mu);
+    CH_CHECK_OUT(c != NULL, CKR_HOST_MEMORY);
+    c->k = ch_crypto_aes_key_ref(k);
     CH_CHECK_OUT(ok, CKR_GENERAL_ERROR);
-    if (m == CH_AES_GCM) {
+    if (m == CH_AES_GCM && iv_len != c->gcm_ivlen) {
+        size_t l = iv_len;
+        OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &l),
+                           OSSL_PARAM_construct_end()};
+        c->gcm_ivlen = 0; /* unknown until set */
         CH_CHECK_OUT(EVP_CipherInit_ex2(c->ctx, NULL, NULL, NULL, enc, NULL) == 1,
                      CKR_GENERAL_ERROR);
-        CH_CHECK_OUT(EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL) == 1,
-                     CKR_GENERAL_ERROR);
+        CH_CHECK_OUT(EVP_CIPHER_CTX_set_params(c->ctx, p) == 1, CKR_GENERAL_ERROR);
+        c->gcm_ivlen = iv_len;
     }
+    /* Re-initialising with the IV (or none for ECB) resets every per-message state of a
+     * context that served an earlier operation; the key schedule stays. */
     CH_CHECK_OUT(EVP_CipherInit_ex2(c->ctx, NULL, NULL, iv, enc, NULL) == 1, CKR_GENERAL_ERROR);
     *out = c;
     c = NULL;
     rv = CKR_OK;
 out:
     CH_OSSL_LEAVE();
-    ch_crypto_aes_free(c);
+    aes_discard(c); /* a context that failed to set up never goes back to the spares */
     return rv;
 }
 
@@ -190,6 +226,8 @@ CK_RV ch_crypto_aes_dup(const struct ch_aes *c, struct ch_aes **out)
     CH_CHECK(d != NULL, CKR_HOST_MEMORY);
     d->mode = c->mode;
     d->enc = c->enc;
+    d->gcm_ivlen = c->gcm_ivlen;
+    d->k = ch_crypto_aes_key_ref(c->k);
     CH_OSSL_ENTER();
     d->ctx = EVP_CIPHER_CTX_new();
     CH_CHECK_OUT(d->ctx != NULL, CKR_HOST_MEMORY);
@@ -199,7 +237,7 @@ CK_RV ch_crypto_aes_dup(const struct ch_aes *c, struct ch_aes **out)
     rv = CKR_OK;
 out:
     CH_OSSL_LEAVE();
-    ch_crypto_aes_free(d);
+    aes_discard(d);
     return rv;
 }
 
@@ -240,8 +278,10 @@ CK_RV ch_crypto_aes_gcm_tag(struct ch_aes *c, uint8_t *tag, size_t tag_len)
     int n = 0;
     CH_CHECK(c->mode == CH_AES_GCM && c->enc && tag_len >= 1 && tag_len <= 16, CKR_ARGUMENTS_BAD);
     CH_OSSL_ENTER();
-    int ok = EVP_CipherFinal_ex(c->ctx, full, &n) == 1 &&
-             EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_GET_TAG, 16, full) == 1;
+    /* The parameter directly: the ctrl form is translated to it through a name search. */
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, full, 16),
+                       OSSL_PARAM_construct_end()};
+    int ok = EVP_CipherFinal_ex(c->ctx, full, &n) == 1 && EVP_CIPHER_CTX_get_params(c->ctx, p) == 1;
     CH_OSSL_LEAVE();
     if (ok)
         memcpy(tag, full, tag_len);
@@ -258,18 +298,34 @@ CK_RV ch_crypto_aes_gcm_check(struct ch_aes *c, const uint8_t *tag, size_t tag_l
     memcpy(t, tag, tag_len);
     CH_OSSL_ENTER();
     /* OpenSSL compares the (truncated) tag in constant time in its final call. */
-    int ok = EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, t) == 1 &&
-             EVP_CipherFinal_ex(c->ctx, t, &n) == 1;
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, t, tag_len),
+                       OSSL_PARAM_construct_end()};
+    int ok = EVP_CIPHER_CTX_set_params(c->ctx, p) == 1 && EVP_CipherFinal_ex(c->ctx, t, &n) == 1;
     CH_OSSL_LEAVE();
     return ok ? CKR_OK : CKR_ENCRYPTED_DATA_INVALID;
 }
 
+/* Back to its key's spares if there is room (a context whose set-up failed or is unknown,
+ * gcm_ivlen 0, is freed instead); otherwise freed (OpenSSL cleanses it). */
 void ch_crypto_aes_free(struct ch_aes *c)
 {
     if (c == NULL)
         return;
-    EVP_CIPHER_CTX_free(c->ctx);
-    free(c);
+    struct ch_aes_key *k = c->k;
+    c->k = NULL;
+    if (k != NULL && c->ctx != NULL && (c->mode != CH_AES_GCM || c->gcm_ivlen != 0)) {
+        pthread_mutex_lock(&k->mu);
+        if (k->nspare[c->mode][c->enc] < AES_SPARES) {
+            k->spare[c->mode][c->enc][k->nspare[c->mode][c->enc]++] = c;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&k->mu);
+    }
+    if (c != NULL) {
+        EVP_CIPHER_CTX_free(c->ctx);
+        free(c);
+    }
+    ch_crypto_aes_key_free(k); /* may free the spares, c among them */
 }
 
 /* ---- key wrap ------------------------------------------------------------------------------ */

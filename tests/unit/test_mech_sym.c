@@ -239,6 +239,59 @@ static void test_modes(void **state)
     assert_int_equal(F->C_EncryptInit(S, &shortiv, aes), CKR_MECHANISM_PARAM_INVALID);
 }
 
+/* Contexts are reused per key (crypto_cipher.c spares): one key used for GCM with IV lengths
+ * 12, 16, 12, 8, 60, for CBC left in the middle of a multi-part operation, and again, must give
+ * what a key seen for the first time gives. */
+static void gcm_once(CK_OBJECT_HANDLE k, size_t ivlen, CK_BYTE *ct, CK_ULONG *cl)
+{
+    CK_BYTE iv[60], pt[37];
+    for (size_t i = 0; i < sizeof(iv); i++)
+        iv[i] = (CK_BYTE)(i * 7 + ivlen);
+    memset(pt, 0x42, sizeof(pt));
+    CK_GCM_PARAMS gp = {iv, (CK_ULONG)ivlen, (CK_ULONG)ivlen * 8, NULL, 0, 128};
+    CK_MECHANISM m = {CKM_AES_GCM, &gp, sizeof(gp)};
+    assert_int_equal(F->C_EncryptInit(S, &m, k), CKR_OK);
+    assert_int_equal(F->C_Encrypt(S, pt, sizeof(pt), ct, cl), CKR_OK);
+}
+
+static void test_context_reuse(void **state)
+{
+    (void)state;
+    static const CK_BYTE kv[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+    static const size_t ivs[] = {12, 16, 12, 8, 60, 12};
+    CK_OBJECT_HANDLE used = import(CKK_AES, kv, sizeof(kv));
+    for (size_t r = 0; r < 2; r++) {
+        for (size_t i = 0; i < sizeof(ivs) / sizeof(ivs[0]); i++) {
+            CK_BYTE a[64], b[64];
+            CK_ULONG al = sizeof(a), bl = sizeof(b);
+            CK_OBJECT_HANDLE fresh = import(CKK_AES, kv, sizeof(kv));
+            gcm_once(used, ivs[i], a, &al);
+            gcm_once(fresh, ivs[i], b, &bl);
+            assert_int_equal(al, bl);
+            assert_memory_equal(a, b, al);
+            assert_int_equal(F->C_DestroyObject(S, fresh), CKR_OK);
+        }
+        /* A CBC operation abandoned after a partial block, then a complete one. */
+        CK_BYTE iv[16] = {1}, in[32], out[48], ref[48];
+        CK_ULONG ol = sizeof(out), rl = sizeof(ref);
+        memset(in, 0x17, sizeof(in));
+        CK_MECHANISM cbc = {CKM_AES_CBC, iv, sizeof(iv)};
+        assert_int_equal(F->C_EncryptInit(S, &cbc, used), CKR_OK);
+        assert_int_equal(F->C_EncryptUpdate(S, in, 7, out, &ol), CKR_OK);
+        assert_int_equal(F->C_SessionCancel(S, CKF_ENCRYPT), CKR_OK);
+        ol = sizeof(out);
+        assert_int_equal(F->C_EncryptInit(S, &cbc, used), CKR_OK);
+        assert_int_equal(F->C_Encrypt(S, in, sizeof(in), out, &ol), CKR_OK);
+        CK_OBJECT_HANDLE fresh = import(CKK_AES, kv, sizeof(kv));
+        assert_int_equal(F->C_EncryptInit(S, &cbc, fresh), CKR_OK);
+        assert_int_equal(F->C_Encrypt(S, in, sizeof(in), ref, &rl), CKR_OK);
+        assert_int_equal(ol, rl);
+        assert_memory_equal(out, ref, ol);
+        assert_int_equal(F->C_DestroyObject(S, fresh), CKR_OK);
+    }
+    assert_int_equal(F->C_DestroyObject(S, used), CKR_OK);
+}
+
 static void test_gcm_tag_failure(void **state)
 {
     (void)state;
@@ -1161,6 +1214,7 @@ int main(void)
         cmocka_unit_test(test_hmac),           cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_kdf),            cmocka_unit_test(test_msg_generators),
         cmocka_unit_test(test_msg_counter_starts_at_zero),
+        cmocka_unit_test(test_context_reuse),
         cmocka_unit_test(test_msg_multipart_and_misuse), cmocka_unit_test(test_dual_and_inplace),
         cmocka_unit_test(test_ccm),            cmocka_unit_test(test_simple_derive),
         cmocka_unit_test(test_second_key_and_hkdf_data),
