@@ -37,10 +37,10 @@ struct ch_pkey {
     size_t pub_len;
 };
 
-/* Per-curve immutable objects made once by ch_crypto_init (crypto_pkey.c): OpenSSL 3.0
- * rebuilds an EC_GROUP from the curve's name for every key built from parameters, which was
- * a third of an ECDH derive; keys are made from these instead. Both return NULL for a curve
- * out of range or before init. */
+/* Per-curve immutable objects (an EC_GROUP and a parameters-only EVP_PKEY) made once by
+ * ch_crypto_init and released by ch_crypto_fini (crypto_pkey.c): OpenSSL 3.0 rebuilds an
+ * EC_GROUP from the curve's name for every key built from parameters, which was a third of an
+ * ECDH derive; keys are made from these instead. */
 CH_MUST_CHECK CK_RV ch_crypto_pkey_tables_init(void);
 void ch_crypto_pkey_tables_fini(void); /* NULL-safe, idempotent */
 /* The pre-fetched SSKDF (SP 800-56C one-step KDF) of the private context (crypto_ctx.c). */
